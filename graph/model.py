@@ -1,0 +1,366 @@
+"""The data model: frozen records that readers produce and every sink consumes.
+
+An :class:`Article` is one work as one source describes it: its identifiers, bibliographic
+fields, authors, subject terms and its reference list. A :class:`Reference` is one entry of a
+reference list: the raw string as printed plus whatever fields and identifiers could be read
+from it. Identifier normalisers live here too, so every module agrees on what "the same id" is.
+
+Example:
+    >>> a = Article(ids=Identifiers(doi=normalize_doi("https://doi.org/10.1000/ABC")),
+    ...             title="A title")
+    >>> a.ids.doi
+    '10.1000/abc'
+    >>> a.ids.best()
+    ('doi', '10.1000/abc')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Article",
+    "Author",
+    "Identifiers",
+    "Journal",
+    "Keyword",
+    "MeshHeading",
+    "MeshQualifier",
+    "PubDate",
+    "Reference",
+    "RelatedArticle",
+    "Source",
+    "normalize_doi",
+    "normalize_pmcid",
+    "normalize_pmid",
+]
+
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def normalize_doi(value: str | None) -> str | None:
+    """Return a DOI without resolver prefix, trimmed and lower-cased, or ``None``.
+
+    Example:
+        >>> normalize_doi("doi: 10.4252/WJSC.v17.i7.106856.")
+        '10.4252/wjsc.v17.i7.106856'
+        >>> normalize_doi("not a doi") is None
+        True
+    """
+    if not value:
+        return None
+    doi = _DOI_PREFIX.sub("", value.strip()).strip()
+    doi = doi.rstrip(".,;")
+    doi = doi.lower()
+    return doi if _DOI_SHAPE.match(doi) else None
+
+
+def normalize_pmid(value: str | int | None) -> str | None:
+    """Return a PMID as its digits without leading zeros, or ``None``.
+
+    Example:
+        >>> normalize_pmid(" PMID: 040740535 ")
+        '40740535'
+    """
+    if value is None:
+        return None
+    digits = re.sub(r"^\s*(?:PMID:?\s*)", "", str(value), flags=re.IGNORECASE).strip()
+    if not digits.isdigit():
+        return None
+    digits = digits.lstrip("0")
+    return digits or None
+
+
+def normalize_pmcid(value: str | int | None) -> str | None:
+    """Return a PMCID as ``"PMC"`` + digits, or ``None``.
+
+    Example:
+        >>> normalize_pmcid("pmc12305139")
+        'PMC12305139'
+        >>> normalize_pmcid("12305139")
+        'PMC12305139'
+    """
+    if value is None:
+        return None
+    text = str(value).strip().upper()
+    text = text.removeprefix("PMCID:").strip()
+    text = text.removeprefix("PMC")
+    if not text.isdigit() or not text.lstrip("0"):
+        return None
+    return "PMC" + text.lstrip("0")
+
+
+@dataclass(frozen=True, slots=True)
+class Identifiers:
+    """The persistent identifiers of one work, each already normalised.
+
+    Example:
+        >>> Identifiers(pmid="1", doi="10.1/x").best()
+        ('pmid', '1')
+        >>> Identifiers().is_empty()
+        True
+    """
+
+    pmid: str | None = None
+    pmcid: str | None = None
+    doi: str | None = None
+    pii: str | None = None
+
+    def best(self) -> tuple[str, str] | None:
+        """Return ``(scheme, value)`` of the identifier that keys the work's IRI."""
+        for scheme in ("pmid", "pmcid", "doi"):
+            value = getattr(self, scheme)
+            if value:
+                return scheme, value
+        return None
+
+    def keys(self) -> list[str]:
+        """Return ``"scheme:value"`` for every id that identifies the work (merge keys).
+
+        Example:
+            >>> Identifiers(pmid="5", doi="10.1/a").keys()
+            ['pmid:5', 'doi:10.1/a']
+        """
+        return [f"{s}:{v}" for s in ("pmid", "pmcid", "doi") if (v := getattr(self, s))]
+
+    def is_empty(self) -> bool:
+        """True when no identifier is known."""
+        return not (self.pmid or self.pmcid or self.doi)
+
+    def merged(self, other: Identifiers) -> Identifiers:
+        """Return these ids with the gaps filled from ``other``.
+
+        Example:
+            >>> Identifiers(doi="10.1/a").merged(Identifiers(pmid="7")).pmid
+            '7'
+        """
+        return Identifiers(
+            pmid=self.pmid or other.pmid,
+            pmcid=self.pmcid or other.pmcid,
+            doi=self.doi or other.doi,
+            pii=self.pii or other.pii,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One author as listed: a person or a collective (group) name.
+
+    ``name`` is the display form ("Dinesh Kumar", "Popoviciu MS"); ``family``/``given`` are
+    filled when the source separates them.
+
+    Example:
+        >>> Author(name="Popoviciu MS", family="Popoviciu", initials="MS").display()
+        'Popoviciu MS'
+    """
+
+    name: str
+    family: str | None = None
+    given: str | None = None
+    initials: str | None = None
+    orcid: str | None = None
+    collective: bool = False
+    affiliations: tuple[str, ...] = ()
+
+    def display(self) -> str:
+        """The name as a person would read it."""
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Journal:
+    """A journal (or book series) as named by the source.
+
+    Example:
+        >>> Journal(abbreviation="World J Stem Cells").label()
+        'World J Stem Cells'
+    """
+
+    title: str | None = None
+    abbreviation: str | None = None
+    issn_print: str | None = None
+    issn_electronic: str | None = None
+    issn_linking: str | None = None
+    nlm_id: str | None = None
+
+    def label(self) -> str | None:
+        """The shortest useful name: ISO abbreviation, else title."""
+        return self.abbreviation or self.title
+
+
+@dataclass(frozen=True, slots=True)
+class PubDate:
+    """A publication date at the precision the source gives (year, year-month or full date).
+
+    Example:
+        >>> PubDate(2025, 7, 26).iso()
+        '2025-07-26'
+        >>> PubDate(1998, text="1998 Dec-1999 Jan").iso()
+        '1998'
+    """
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    text: str | None = None
+
+    def iso(self) -> str:
+        """ISO 8601 text at the known precision."""
+        if self.month is None:
+            return f"{self.year:04d}"
+        if self.day is None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """An author (or other owner's) keyword, as printed.
+
+    Example:
+        >>> Keyword("Type 1 diabetes").text
+        'Type 1 diabetes'
+    """
+
+    text: str
+    owner: str | None = None
+    major: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MeshQualifier:
+    """A MeSH qualifier (subheading) on a heading."""
+
+    name: str
+    ui: str | None = None
+    major: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MeshHeading:
+    """A MeSH descriptor with its qualifiers; ``ui`` is the descriptor UI (``D...``).
+
+    Example:
+        >>> MeshHeading("Humans", ui="D006801").ui
+        'D006801'
+    """
+
+    name: str
+    ui: str | None = None
+    major: bool = False
+    qualifiers: tuple[MeshQualifier, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One entry of a reference list.
+
+    ``raw`` is the reference string as printed; the other fields are what could be read from
+    it or from the structured markup around it. ``has_pubmed_record`` / ``has_pmc_record``
+    record the "- PubMed" / "- PMC" link labels of PubMed pages.
+
+    Example:
+        >>> r = Reference(raw="Doe J. A study. J Test. 2020;1:1-2.", ordinal=1, year=2020)
+        >>> r.first_author_family() is None
+        True
+    """
+
+    raw: str
+    ordinal: int
+    authors: tuple[str, ...] = ()
+    authors_complete: bool = True
+    title: str | None = None
+    journal: str | None = None
+    year: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    first_page: str | None = None
+    last_page: str | None = None
+    ids: Identifiers = field(default_factory=Identifiers)
+    has_pubmed_record: bool = False
+    has_pmc_record: bool = False
+    publication_type: str | None = None
+
+    @property
+    def pages(self) -> str | None:
+        """``first-last`` or the first page alone."""
+        if self.first_page and self.last_page:
+            return f"{self.first_page}-{self.last_page}"
+        return self.first_page
+
+    def first_author_family(self) -> str | None:
+        """The family name of the first author ("Popoviciu MS" -> "Popoviciu")."""
+        if not self.authors:
+            return None
+        return self.authors[0].rsplit(" ", 1)[0] if " " in self.authors[0] else self.authors[0]
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedArticle:
+    """A typed link to another work (erratum, retraction, comment), from CommentsCorrections."""
+
+    relation: str
+    ids: Identifiers
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record came from: file name (as given), format, 1-based record number, line.
+
+    Example:
+        >>> Source("page.txt", "pubmed-page", 1, 1).label()
+        'page.txt#1'
+    """
+
+    file: str
+    format: str
+    record: int = 1
+    line: int | None = None
+
+    def label(self) -> str:
+        """``file#record``: a stable name for this source record."""
+        return f"{self.file}#{self.record}"
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One work as one source record describes it.
+
+    Example:
+        >>> art = Article(ids=Identifiers(pmid="1"), title="T", keywords=(Keyword("k"),))
+        >>> [k.text for k in art.keywords]
+        ['k']
+    """
+
+    ids: Identifiers
+    title: str | None = None
+    vernacular_title: str | None = None
+    abstract: str | None = None
+    authors: tuple[Author, ...] = ()
+    authors_complete: bool = True
+    journal: Journal | None = None
+    pub_date: PubDate | None = None
+    volume: str | None = None
+    issue: str | None = None
+    first_page: str | None = None
+    last_page: str | None = None
+    article_number: str | None = None
+    language: str | None = None
+    publication_types: tuple[str, ...] = ()
+    keywords: tuple[Keyword, ...] = ()
+    mesh: tuple[MeshHeading, ...] = ()
+    chemicals: tuple[str, ...] = ()
+    grants: tuple[str, ...] = ()
+    related: tuple[RelatedArticle, ...] = ()
+    references: tuple[Reference, ...] = ()
+    source: Source | None = None
+    pmid_version: int | None = None
+    deleted: bool = False
+
+    @property
+    def year(self) -> int | None:
+        """Publication year, when known."""
+        return self.pub_date.year if self.pub_date else None
