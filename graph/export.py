@@ -1,0 +1,188 @@
+"""Graph exports by name: one table of writers, aliases, and an error listing the known ones.
+
+Every writer takes a ``networkx`` graph and a target path and writes atomically. GraphML and
+GEXF get a sanitised copy of the graph: no ``None``, no lists, one type per attribute (Gephi,
+Cytoscape and yEd refuse anything else).
+
+Example:
+    >>> import tempfile, pathlib, networkx as nx
+    >>> g = nx.DiGraph(); g.add_edge("a", "b", relation="cites")
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "g.graphml"
+    >>> export(g, "graphml", out) == [out]
+    True
+    >>> nx.read_graphml(out).number_of_edges()
+    1
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph.atomic import atomic_path, atomic_write
+from graph.errors import ExportError
+
+__all__ = ["EXPORTERS", "Exporter", "export", "exporter", "sanitize"]
+
+Writer = Callable[["nx.DiGraph[str]", Path], list[Path]]
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """One export format: its name, aliases, default file name and writer."""
+
+    name: str
+    aliases: tuple[str, ...]
+    default_name: str
+    write: Writer
+    description: str
+
+
+def sanitize(g: nx.DiGraph[str]) -> nx.DiGraph[str]:
+    """Return a copy whose attributes every exporter accepts.
+
+    ``None`` is dropped; lists and tuples are joined with "; "; dicts become JSON; an attribute
+    seen with several types (say int and str) is written as str everywhere; booleans stay
+    booleans. The caller's graph is not changed.
+
+    Example:
+        >>> g = nx.DiGraph(); g.add_node("a", year=2020, k=["x", "y"], t=None)
+        >>> g.add_node("b", year="n.d.")
+        >>> h = sanitize(g); h.nodes["a"]
+        {'year': '2020', 'k': 'x; y'}
+    """
+    h: nx.DiGraph[str] = nx.DiGraph()
+    h.graph.update({k: _plain(v) for k, v in g.graph.items() if v is not None})
+    for n, attrs in g.nodes(data=True):
+        h.add_node(n, **{k: _plain(v) for k, v in attrs.items() if v is not None})
+    for a, b, attrs in g.edges(data=True):
+        h.add_edge(a, b, **{k: _plain(v) for k, v in attrs.items() if v is not None})
+    for items in (
+        [d for _, d in h.nodes(data=True)],
+        [d for _, _, d in h.edges(data=True)],
+    ):
+        _unify_types(items)
+    return h
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def _unify_types(items: list[dict[str, Any]]) -> None:
+    types: dict[str, set[type]] = {}
+    for d in items:
+        for k, v in d.items():
+            types.setdefault(k, set()).add(type(v))
+    for k, ts in types.items():
+        if len(ts) == 1:
+            continue
+        target: type = float if ts <= {int, float} else str
+        for d in items:
+            if k in d:
+                d[k] = target(d[k])
+
+
+def _write_graphml(g: nx.DiGraph[str], path: Path) -> list[Path]:
+    with atomic_path(path) as tmp:
+        nx.write_graphml(sanitize(g), tmp, encoding="utf-8", prettyprint=True)
+    return [path]
+
+
+def _write_gexf(g: nx.DiGraph[str], path: Path) -> list[Path]:
+    with atomic_path(path) as tmp:
+        nx.write_gexf(sanitize(g), tmp, encoding="utf-8", prettyprint=True)
+    return [path]
+
+
+def _write_node_link(g: nx.DiGraph[str], path: Path) -> list[Path]:
+    data = nx.node_link_data(sanitize(g), edges="links")
+    with atomic_write(path) as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)
+        fh.write("\n")
+    return [path]
+
+
+def _write_cytoscape(g: nx.DiGraph[str], path: Path) -> list[Path]:
+    data = nx.cytoscape_data(sanitize(g))
+    with atomic_write(path) as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)
+        fh.write("\n")
+    return [path]
+
+
+def _csv_columns(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
+    keys = sorted({k for r in rows for k in r} - set(first))
+    return first + keys
+
+
+def _write_csv(g: nx.DiGraph[str], path: Path) -> list[Path]:
+    """``path`` is a directory (or a file whose parent gets nodes.csv and edges.csv)."""
+    folder = path if path.suffix == "" else path.parent
+    h = sanitize(g)
+    node_rows = [{"id": n, **d} for n, d in h.nodes(data=True)]
+    edge_rows = [{"source": a, "target": b, **d} for a, b, d in h.edges(data=True)]
+    written = []
+    for name, rows, first in (
+        ("nodes.csv", node_rows, ["id"]),
+        ("edges.csv", edge_rows, ["source", "target"]),
+    ):
+        target = folder / name
+        with atomic_write(target) as fh:
+            writer = csv.DictWriter(fh, fieldnames=_csv_columns(rows, first), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        written.append(target)
+    return written
+
+
+EXPORTERS: tuple[Exporter, ...] = (
+    Exporter("graphml", ("xml-graphml",), "citations.graphml", _write_graphml,
+             "GraphML (Gephi, Cytoscape, yEd, igraph)"),
+    Exporter("gexf", (), "citations.gexf", _write_gexf, "GEXF 1.2 (Gephi)"),
+    Exporter("json", ("node-link", "nodelink"), "citations.json", _write_node_link,
+             "networkx node-link JSON (D3, networkx.node_link_graph)"),
+    Exporter("cytoscape", ("cyjs",), "citations.cyjs", _write_cytoscape,
+             "Cytoscape.js JSON (Cytoscape: File > Import > Network)"),
+    Exporter("csv", ("tables",), "", _write_csv,
+             "nodes.csv + edges.csv (pandas, igraph, spreadsheets)"),
+)  # fmt: skip
+
+
+def exporter(name: str) -> Exporter:
+    """Look an exporter up by name or alias (case-insensitive).
+
+    Example:
+        >>> exporter("node-link").name
+        'json'
+        >>> exporter("pdf")
+        Traceback (most recent call last):
+        ...
+        graph.errors.ExportError: unknown export format 'pdf' (known: graphml, gexf, json, cytoscape, csv)
+    """  # noqa: E501
+    key = name.strip().lower()
+    for exp in EXPORTERS:
+        if key == exp.name or key in exp.aliases:
+            return exp
+    known = ", ".join(e.name for e in EXPORTERS)
+    raise ExportError(f"unknown export format {name!r} (known: {known})")
+
+
+def export(g: nx.DiGraph[str], fmt: str, path: Path | str) -> list[Path]:
+    """Write ``g`` in format ``fmt`` to ``path`` and return the files written.
+
+    For ``csv``, ``path`` is the directory that receives ``nodes.csv`` and ``edges.csv``.
+    """
+    return exporter(fmt).write(g, Path(path))

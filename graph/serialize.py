@@ -1,0 +1,264 @@
+"""Writing triples: sorted N-Triples in bounded memory, and Turtle / JSON-LD streamed from it.
+
+:class:`TripleSorter` collects N-Triples lines, spills sorted chunks to a temporary directory
+when it holds too many, and merges them (dropping duplicates) into one sorted stream. Turtle
+and JSON-LD are written from that sorted stream subject by subject, so no serialiser ever
+holds the whole graph. The same input always gives byte-identical output.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> sorter = TripleSorter()
+    >>> sorter.add(("<urn:b>", "<urn:p>", '"2"'))
+    >>> sorter.add(("<urn:a>", "<urn:p>", '"1"'))
+    >>> sorter.add(("<urn:a>", "<urn:p>", '"1"'))
+    >>> write_ntriples(sorter.lines(), d / "g.nt")
+    2
+    >>> (d / "g.nt").read_text().splitlines()[0]
+    '<urn:a> <urn:p> "1" .'
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from importlib import resources
+from itertools import groupby
+from pathlib import Path
+from typing import IO, Any
+
+from graph.atomic import atomic_write
+from graph.rdf import Triple
+from graph.vocab import PREFIXES, RDF
+
+__all__ = [
+    "TripleSorter",
+    "jsonld_context",
+    "parse_nt_line",
+    "write_jsonld",
+    "write_ntriples",
+    "write_turtle",
+]
+
+
+class TripleSorter:
+    """Sort and de-duplicate N-Triples lines in bounded memory (external merge sort).
+
+    ``chunk_lines`` lines at most are held in memory; beyond that, sorted chunks go to a
+    temporary directory that is removed by :meth:`close` (or when ``lines()`` is exhausted).
+    ``rewrite`` maps IRIs (N-Triples form) to replacements applied as lines are added.
+    """
+
+    def __init__(self, chunk_lines: int = 1_000_000) -> None:
+        self._chunk_lines = chunk_lines
+        self._buffer: set[str] = set()
+        self._chunks: list[Path] = []
+        self._tmpdir: Path | None = None
+        self.added = 0
+
+    def add(self, triple: Triple) -> None:
+        """Add one triple."""
+        self._buffer.add(f"{triple[0]} {triple[1]} {triple[2]} .\n")
+        self.added += 1
+        if len(self._buffer) >= self._chunk_lines:
+            self._spill()
+
+    def add_all(self, triples: Iterable[Triple]) -> None:
+        """Add many triples."""
+        for t in triples:
+            self.add(t)
+
+    def _spill(self) -> None:
+        if self._tmpdir is None:
+            self._tmpdir = Path(tempfile.mkdtemp(prefix="citegraph-sort-"))
+        path = self._tmpdir / f"chunk{len(self._chunks):05d}.nt"
+        with path.open("w", encoding="utf-8", newline="\n") as fh:
+            fh.writelines(sorted(self._buffer))
+        self._chunks.append(path)
+        self._buffer = set()
+
+    def lines(self) -> Iterator[str]:
+        """Yield every distinct line once, in sorted (code point) order."""
+        try:
+            if not self._chunks:
+                yield from sorted(self._buffer)
+                return
+            if self._buffer:
+                self._spill()
+            handles = [p.open("r", encoding="utf-8", newline="\n") for p in self._chunks]
+            try:
+                previous = None
+                for line in heapq.merge(*handles):
+                    if line != previous:
+                        yield line
+                        previous = line
+            finally:
+                for h in handles:
+                    h.close()
+        finally:
+            self.close()
+
+    def rewritten(self, rewrite: Callable[[str], str]) -> TripleSorter:
+        """Return a new sorter holding every line of this one with its terms rewritten.
+
+        Used to re-key works once identity resolution has seen the whole input.
+        """
+        out = TripleSorter(self._chunk_lines)
+        for line in self.lines():
+            s, p, o = parse_nt_line(line)
+            out.add((rewrite(s), p, rewrite(o)))
+        return out
+
+    def close(self) -> None:
+        """Remove the temporary chunk files."""
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+            self._chunks = []
+
+
+def parse_nt_line(line: str) -> Triple:
+    """Split one N-Triples line (as citegraph writes them) into its three terms.
+
+    Example:
+        >>> parse_nt_line('<urn:a> <urn:p> "x y" .\\n')
+        ('<urn:a>', '<urn:p>', '"x y"')
+    """
+    s, p, rest = line.split(" ", 2)
+    return s, p, rest.rstrip("\n")[:-2]
+
+
+def write_ntriples(lines: Iterable[str], path: Path | str) -> int:
+    """Write N-Triples lines atomically and return how many were written."""
+    count = 0
+    with atomic_write(path) as fh:
+        for line in lines:
+            fh.write(line)
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------- compact names
+
+_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+_PREFIX_ITEMS = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+_RDF_TYPE = f"<{RDF.type}>"
+
+
+def _compact(term: str) -> str | None:
+    iri = term[1:-1]
+    for prefix, ns in _PREFIX_ITEMS:
+        if iri.startswith(ns):
+            local = iri[len(ns) :]
+            if _LOCAL.match(local):
+                return f"{prefix}:{local}"
+    return None
+
+
+def _turtle_term(term: str) -> str:
+    if term.startswith("<"):
+        return _compact(term) or term
+    if term.endswith(">") and "^^<" in term:
+        lexical, _, dt = term.rpartition("^^")
+        return f"{lexical}^^{_compact(dt) or dt}"
+    return term
+
+
+def write_turtle(lines: Iterable[str], path: Path | str) -> int:
+    """Write sorted N-Triples lines as Turtle, subject by subject, atomically.
+
+    Returns the number of subjects written.
+    """
+    subjects = 0
+    with atomic_write(path) as fh:
+        for prefix, ns in PREFIXES.items():
+            fh.write(f"@prefix {prefix}: <{ns}> .\n")
+        for subject, group in groupby((parse_nt_line(line) for line in lines), key=lambda t: t[0]):
+            subjects += 1
+            _write_subject(fh, subject, [(p, o) for _, p, o in group])
+    return subjects
+
+
+def _write_subject(fh: IO[str], subject: str, pairs: list[tuple[str, str]]) -> None:
+    fh.write(f"\n{_turtle_term(subject)}")
+    first = True
+    for pred, objs in groupby(pairs, key=lambda po: po[0]):
+        p = "a" if pred == _RDF_TYPE else _turtle_term(pred)
+        values = ",\n        ".join(_turtle_term(o) for _, o in objs)
+        fh.write(f"{'' if first else ' ;'}\n    {p} {values}")
+        first = False
+    fh.write(" .\n")
+
+
+# ---------------------------------------------------------------- JSON-LD
+
+_LITERAL = re.compile(r'^"(.*)"(?:\^\^<([^>]+)>|@([A-Za-z0-9\-]+))?$', re.DOTALL)
+_NT_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))')
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "b": "\b", "f": "\f"}
+
+
+def _unescape(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1) or m.group(2):
+            return chr(int(m.group(1) or m.group(2), 16))
+        return _SIMPLE_ESCAPES.get(m.group(3), m.group(3))
+
+    return _NT_ESCAPE.sub(repl, text)
+
+
+def jsonld_context() -> dict[str, Any]:
+    """Return the JSON-LD context shipped with citegraph (``graph/context.jsonld``).
+
+    Example:
+        >>> jsonld_context()["@context"]["fabio"]
+        'http://purl.org/spar/fabio/'
+    """
+    text = resources.files("graph").joinpath("context.jsonld").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _jsonld_name(term: str) -> str:
+    return _compact(term) or term[1:-1]
+
+
+def _jsonld_value(term: str) -> dict[str, str]:
+    if term.startswith("<"):
+        return {"@id": _jsonld_name(term)}
+    m = _LITERAL.match(term)
+    if not m:  # pragma: no cover - citegraph writes only well-formed literals
+        raise ValueError(f"not an N-Triples term: {term[:80]}")
+    value: dict[str, str] = {"@value": _unescape(m.group(1))}
+    if m.group(2):
+        value["@type"] = _jsonld_name(f"<{m.group(2)}>")
+    elif m.group(3):
+        value["@language"] = m.group(3)
+    return value
+
+
+def write_jsonld(lines: Iterable[str], path: Path | str) -> int:
+    """Write sorted N-Triples lines as JSON-LD with citegraph's context inlined (no remote
+    context is ever referenced). Returns the number of nodes written.
+    """
+    context = jsonld_context()["@context"]
+    nodes = 0
+    with atomic_write(path) as fh:
+        fh.write('{\n  "@context": ')
+        fh.write(json.dumps(context, indent=2, sort_keys=True).replace("\n", "\n  "))
+        fh.write(',\n  "@graph": [')
+        for subject, group in groupby((parse_nt_line(line) for line in lines), key=lambda t: t[0]):
+            node: dict[str, Any] = {"@id": _jsonld_name(subject)}
+            for pred, objs in groupby(group, key=lambda t: t[1]):
+                if pred == _RDF_TYPE:
+                    node["@type"] = [_jsonld_name(o) for _, _, o in objs]
+                else:
+                    node[_jsonld_name(pred)] = [_jsonld_value(o) for _, _, o in objs]
+            fh.write(",\n    " if nodes else "\n    ")
+            fh.write(json.dumps(node, ensure_ascii=False, sort_keys=True))
+            nodes += 1
+        fh.write("\n  ]\n}\n")
+    return nodes

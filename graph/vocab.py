@@ -1,0 +1,391 @@
+"""Vocabularies (closed namespaces) and every IRI citegraph mints.
+
+The namespaces are rdflib ``DefinedNamespace`` classes: a misspelt term raises instead of
+minting a wrong IRI. MeSH is open (descriptor UIs are data), so it is a plain ``Namespace``.
+
+IRI rules (DESIGN.md section 3): a work is keyed by PMID, else PMCID, else DOI; everything
+without an identifier gets a ``urn:uuid:`` that is uuid5 of a fixed, versioned namespace and
+``"kind|key"``. No blank nodes, never raw text in an IRI.
+
+Example:
+    >>> from graph.model import Identifiers
+    >>> str(work_iri(Identifiers(doi="10.4252/wjsc.v17.i7.106856")))
+    'https://doi.org/10.4252/wjsc.v17.i7.106856'
+    >>> str(FABIO.JournalArticle)
+    'http://purl.org/spar/fabio/JournalArticle'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from urllib.parse import quote
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
+
+from graph.model import Author, Identifiers, Journal, Reference, Source
+
+__all__ = [
+    "BIRO",
+    "C4O",
+    "CITEGRAPH",
+    "CITO",
+    "DCTERMS",
+    "FABIO",
+    "FOAF",
+    "FRBR",
+    "MESH",
+    "OCO",
+    "PRISM",
+    "PRO",
+    "PROV",
+    "PREFIXES",
+    "RDF",
+    "RDFS",
+    "SCHEMA",
+    "SKOS",
+    "XSD",
+    "citation_iri",
+    "journal_iri",
+    "keyword_iri",
+    "mesh_iri",
+    "mint_uuid",
+    "normalize_text",
+    "person_iri",
+    "reference_iri",
+    "role_iri",
+    "source_iri",
+    "unresolved_iri",
+    "work_iri",
+]
+
+
+class FABIO(DefinedNamespace):
+    """FRBR-aligned Bibliographic Ontology (the terms citegraph uses)."""
+
+    _NS = Namespace("http://purl.org/spar/fabio/")
+    _fail = True
+    Expression: URIRef
+    JournalArticle: URIRef
+    ReviewArticle: URIRef
+    Editorial: URIRef
+    Letter: URIRef
+    Comment: URIRef
+    CaseReport: URIRef
+    ClinicalTrialReport: URIRef
+    Erratum: URIRef
+    Book: URIRef
+    BookChapter: URIRef
+    Journal: URIRef
+    hasPublicationYear: URIRef
+    hasPubMedId: URIRef
+    hasPubMedCentralId: URIRef
+    hasSubjectTerm: URIRef
+    hasPrimarySubjectTerm: URIRef
+    hasNLMJournalTitleAbbreviation: URIRef
+    hasNationalLibraryOfMedicineJournalId: URIRef
+    hasElectronicArticleIdentifier: URIRef
+
+
+class CITO(DefinedNamespace):
+    """Citation Typing Ontology."""
+
+    _NS = Namespace("http://purl.org/spar/cito/")
+    _fail = True
+    cites: URIRef
+    Citation: URIRef
+    hasCitingEntity: URIRef
+    hasCitedEntity: URIRef
+    hasCitationCreationDate: URIRef
+    hasCitationTimeSpan: URIRef
+    isCorrectedBy: URIRef
+    isRetractedBy: URIRef
+    retracts: URIRef
+    corrects: URIRef
+    isCommentedOnBy: URIRef
+    ridicules: URIRef
+    updates: URIRef
+    discusses: URIRef
+
+
+class BIRO(DefinedNamespace):
+    """Bibliographic Reference Ontology."""
+
+    _NS = Namespace("http://purl.org/spar/biro/")
+    _fail = True
+    BibliographicReference: URIRef
+    references: URIRef
+    isReferencedBy: URIRef
+
+
+class C4O(DefinedNamespace):
+    """Citation Counting and Context Characterisation Ontology."""
+
+    _NS = Namespace("http://purl.org/spar/c4o/")
+    _fail = True
+    hasContent: URIRef
+
+
+class PRO(DefinedNamespace):
+    """Publishing Roles Ontology."""
+
+    _NS = Namespace("http://purl.org/spar/pro/")
+    _fail = True
+    RoleInTime: URIRef
+    withRole: URIRef
+    isHeldBy: URIRef
+    isDocumentContextFor: URIRef
+    author: URIRef
+
+
+class OCO(DefinedNamespace):
+    """OpenCitations Ontology."""
+
+    _NS = Namespace("https://w3id.org/oc/ontology/")
+    _fail = True
+    hasNext: URIRef
+
+
+class FRBR(DefinedNamespace):
+    """FRBR core."""
+
+    _NS = Namespace("http://purl.org/vocab/frbr/core#")
+    _fail = True
+    partOf: URIRef
+
+
+class PRISM(DefinedNamespace):
+    """PRISM basic 2.0."""
+
+    _NS = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
+    _fail = True
+    doi: URIRef
+    keyword: URIRef
+    volume: URIRef
+    issueIdentifier: URIRef
+    startingPage: URIRef
+    endingPage: URIRef
+    publicationDate: URIRef
+    issn: URIRef
+    eIssn: URIRef
+
+
+class SCHEMA(DefinedNamespace):
+    """schema.org (https), the terms citegraph uses."""
+
+    _NS = Namespace("https://schema.org/")
+    _fail = True
+    position: URIRef
+    sameAs: URIRef
+    inLanguage: URIRef
+    identifier: URIRef
+
+
+class CITEGRAPH(DefinedNamespace):
+    """citegraph's own terms, for what the standard vocabularies do not say."""
+
+    _NS = Namespace("https://w3id.org/citegraph/ns#")
+    _fail = True
+    Unresolved: URIRef
+    SourceRecord: URIRef
+    authorListComplete: URIRef
+    hasPubMedRecord: URIRef
+    hasPMCRecord: URIRef
+    articleNumber: URIRef
+    provenance: URIRef
+    sourceFormat: URIRef
+    sourceFile: URIRef
+
+
+MESH = Namespace("http://id.nlm.nih.gov/mesh/")
+
+PREFIXES: dict[str, str] = {
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "fabio": "http://purl.org/spar/fabio/",
+    "cito": "http://purl.org/spar/cito/",
+    "biro": "http://purl.org/spar/biro/",
+    "c4o": "http://purl.org/spar/c4o/",
+    "pro": "http://purl.org/spar/pro/",
+    "oco": "https://w3id.org/oc/ontology/",
+    "frbr": "http://purl.org/vocab/frbr/core#",
+    "prism": "http://prismstandard.org/namespaces/basic/2.0/",
+    "dcterms": str(DCTERMS),
+    "foaf": str(FOAF),
+    "skos": str(SKOS),
+    "prov": str(PROV),
+    "schema": "https://schema.org/",
+    "mesh": str(MESH),
+    "citegraph": "https://w3id.org/citegraph/ns#",
+}
+"""Prefix table shared by Turtle, JSON-LD and SPARQL output (a constant, never mutated)."""
+
+# Fixed and versioned: changing it changes every urn:uuid: IRI, so it only ever gets a new
+# version string, never an edit.
+UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://w3id.org/citegraph/iri/v1")
+
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def normalize_text(text: str) -> str:
+    """Normalise text for identity keys: NFKC, case-folded, punctuation dropped, spaces collapsed.
+
+    Example:
+        >>> normalize_text("  Type 1  Diabetes. ")
+        'type 1 diabetes'
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _PUNCT.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def mint_uuid(kind: str, key: str) -> URIRef:
+    """Return the deterministic ``urn:uuid:`` IRI of ``kind|key``.
+
+    Example:
+        >>> mint_uuid("keyword", "diabetes") == mint_uuid("keyword", "diabetes")
+        True
+        >>> str(mint_uuid("keyword", "diabetes")).startswith("urn:uuid:")
+        True
+    """
+    return URIRef(f"urn:uuid:{uuid.uuid5(UUID_NAMESPACE, f'{kind}|{key}')}")
+
+
+def _doi_path(doi: str) -> str:
+    return quote(doi, safe="/:;()._-~!$&'*+,=@")
+
+
+def id_iri(scheme: str, value: str) -> URIRef:
+    """Return the IRI of one identifier (``pmid``, ``pmcid`` or ``doi``).
+
+    Example:
+        >>> str(id_iri("pmid", "40740535"))
+        'https://identifiers.org/pubmed:40740535'
+    """
+    if scheme == "pmid":
+        return URIRef(f"https://identifiers.org/pubmed:{value}")
+    if scheme == "pmcid":
+        return URIRef(f"https://identifiers.org/pmc:{value}")
+    if scheme == "doi":
+        return URIRef(f"https://doi.org/{_doi_path(value)}")
+    raise ValueError(f"unknown identifier scheme {scheme!r} (known: pmid, pmcid, doi)")
+
+
+def work_iri(ids: Identifiers) -> URIRef | None:
+    """Return the IRI of a work from its best identifier (PMID, PMCID, DOI), or ``None``.
+
+    Example:
+        >>> str(work_iri(Identifiers(pmid="40740535", doi="10.1/x")))
+        'https://identifiers.org/pubmed:40740535'
+        >>> work_iri(Identifiers()) is None
+        True
+    """
+    best = ids.best()
+    return id_iri(*best) if best else None
+
+
+def unresolved_iri(ref: Reference) -> URIRef:
+    """Return the ``urn:uuid:`` IRI of a cited work that has no identifier.
+
+    Keyed by (first author surname, year, normalised title); else (journal, volume, first page);
+    else the normalised raw string.
+
+    Example:
+        >>> r = Reference(raw="x", ordinal=1, authors=("Doe J",), year=2020, title="A Study.")
+        >>> unresolved_iri(r) == unresolved_iri(Reference(raw="y", ordinal=9,
+        ...     authors=("Doe J",), year=2020, title="a study"))
+        True
+    """
+    family = ref.first_author_family()
+    if ref.title and (family or ref.year):
+        key = f"atl|{normalize_text(family or '')}|{ref.year or ''}|{normalize_text(ref.title)}"
+    elif ref.journal and ref.volume and ref.first_page:
+        key = f"jvp|{normalize_text(ref.journal)}|{ref.volume}|{ref.first_page}"
+    else:
+        key = f"raw|{normalize_text(ref.raw)}"
+    return mint_uuid("work", key)
+
+
+def journal_iri(journal: Journal) -> URIRef | None:
+    """Return ``urn:issn:`` of the linking ISSN (else print/electronic), else the NLM Catalog
+    IRI, else a ``urn:uuid:`` of the normalised title; ``None`` when nothing names it.
+
+    Example:
+        >>> str(journal_iri(Journal(abbreviation="World J Stem Cells")))[:9]
+        'urn:uuid:'
+        >>> str(journal_iri(Journal(issn_linking="1948-0210")))
+        'urn:issn:1948-0210'
+    """
+    issn = journal.issn_linking or journal.issn_print or journal.issn_electronic
+    if issn:
+        return URIRef(f"urn:issn:{issn.strip().upper()}")
+    if journal.nlm_id:
+        return URIRef(f"https://www.ncbi.nlm.nih.gov/nlmcatalog/{quote(journal.nlm_id.strip())}")
+    name = journal.abbreviation or journal.title
+    return mint_uuid("journal", normalize_text(name)) if name else None
+
+
+def person_iri(author: Author, work: str, position: int) -> URIRef:
+    """Return the ORCID IRI of an author, else a ``urn:uuid:`` of (work, position).
+
+    Example:
+        >>> str(person_iri(Author("A", orcid="0000-0002-1825-0097"), "w", 1))
+        'https://orcid.org/0000-0002-1825-0097'
+    """
+    if author.orcid:
+        return URIRef(f"https://orcid.org/{author.orcid}")
+    return mint_uuid("person", f"{work}|{position}")
+
+
+def role_iri(work: str, position: int) -> URIRef:
+    """Return the IRI of the author role held at ``position`` (1-based) in ``work``."""
+    return mint_uuid("role", f"{work}|{position}")
+
+
+def keyword_iri(text: str) -> URIRef:
+    """Return the ``skos:Concept`` IRI of an author keyword (normalised text).
+
+    Example:
+        >>> keyword_iri("Type 1 diabetes") == keyword_iri("type 1  Diabetes")
+        True
+    """
+    return mint_uuid("keyword", normalize_text(text))
+
+
+def reference_iri(citing: str, ordinal: int) -> URIRef:
+    """Return the IRI of reference entry ``ordinal`` of the ``citing`` work."""
+    return mint_uuid("reference", f"{citing}|{ordinal}")
+
+
+def citation_iri(citing: str, cited: str) -> URIRef:
+    """Return the IRI of the reified ``cito:Citation`` from ``citing`` to ``cited``."""
+    return mint_uuid("citation", f"{citing}|{cited}")
+
+
+def mesh_iri(descriptor_ui: str, qualifier_ui: str | None = None) -> URIRef:
+    """Return the MeSH IRI of a descriptor, or of a descriptor/qualifier pair.
+
+    Example:
+        >>> str(mesh_iri("D003922", "Q000188"))
+        'http://id.nlm.nih.gov/mesh/D003922Q000188'
+    """
+    return MESH[f"{descriptor_ui}{qualifier_ui or ''}"]
+
+
+def mesh_name_iri(name: str) -> URIRef:
+    """Return a ``urn:uuid:`` for a MeSH heading known only by name (MEDLINE text without UIs)."""
+    return mint_uuid("mesh-name", normalize_text(name))
+
+
+def source_iri(source: Source) -> URIRef:
+    """Return the IRI of one source record (also the name of its named graph).
+
+    Example:
+        >>> str(source_iri(Source("a.xml", "pubmed-xml", 3)))[:9]
+        'urn:uuid:'
+    """
+    return mint_uuid("source", f"{source.format}|{source.file}|{source.record}")
