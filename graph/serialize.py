@@ -102,15 +102,16 @@ class TripleSorter:
         finally:
             self.close()
 
-    def rewritten(self, rewrite: Callable[[str], str]) -> TripleSorter:
-        """Return a new sorter holding every line of this one with its terms rewritten.
-
-        Used to re-key works once identity resolution has seen the whole input.
+    def rewritten(self, rewrite: Callable[[Triple], Triple | None]) -> TripleSorter:
+        """Return a new sorter holding every triple of this one passed through ``rewrite``
+        (``None`` drops the triple). Used to re-key works once identity resolution has seen
+        the whole input.
         """
         out = TripleSorter(self._chunk_lines)
         for line in self.lines():
-            s, p, o = parse_nt_line(line)
-            out.add((rewrite(s), p, rewrite(o)))
+            t = rewrite(parse_nt_line(line))
+            if t is not None:
+                out.add(t)
         return out
 
     def close(self) -> None:

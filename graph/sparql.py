@@ -6,7 +6,8 @@ A named query file starts with comment lines that document it::
     # param article iri optional: restrict to the works this article cites
 
 Parameters are passed to Oxigraph as substitutions (SEP-0007): the value becomes an RDF term
-bound to the variable, and the query text is never edited. Queries that would reach the
+bound to the variable, and the query text is never edited. A parameter's variable must be in
+the query's SELECT projection (an Oxigraph rule), so named queries project it. Queries that would reach the
 network or change data (``SERVICE``, ``LOAD``, any update) are refused before they run.
 
 Example:
@@ -266,7 +267,7 @@ def run_query(
         result = store.query(query.text, prefixes=PREFIXES, substitutions=subs or None)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
-    except OSError as exc:
+    except (OSError, RuntimeError, ValueError) as exc:
         raise QueryError(f"query failed: {exc}") from None
     out = QueryResult()
     if isinstance(result, ox.QueryBoolean):

@@ -1,0 +1,279 @@
+"""``build(inputs, options) -> BuildResult``: the one function the CLI calls to build.
+
+Records stream from the readers one at a time into three sinks: the triple sorter (RDF
+files), the citation-graph builder (NetworkX, exports, HTML) and the counters of the report.
+A bad record or file is collected as a :class:`Skip` and the run goes on; only when nothing
+at all could be read does :func:`build` raise.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> result = build([pathlib.Path("data/pubmed-page-wjsc-2025-106856.txt")],
+    ...                BuildOptions(out=out, html=False))
+    >>> result.articles, result.references
+    (1, 5)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph.atomic import atomic_write
+from graph.errors import InputError, MalformedRecordError, UnknownFormatError
+from graph.export import export
+from graph.model import Article
+from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
+from graph.rdf import Triple, article_triples, iri
+from graph.serialize import TripleSorter, write_jsonld, write_ntriples, write_turtle
+from graph.vocab import SCHEMA
+from pipelines.identity import IdentityMap
+from pipelines.readers import RecordResult, detect
+
+__all__ = ["BuildOptions", "BuildResult", "Skip", "build", "iter_input_files"]
+
+_SAMEAS = iri(str(SCHEMA.sameAs))
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build and where.
+
+    ``out`` receives ``graph.nt``, ``graph.ttl``, ``graph.jsonld``, ``citations.graphml``,
+    ``graph.html`` and ``report.json``; ``exports`` names extra graph exports (see
+    :mod:`graph.export`); ``on_record`` is called once per record read (progress display).
+    """
+
+    out: Path
+    html: bool = True
+    jsonld: bool = True
+    exports: tuple[str, ...] = ()
+    max_nodes: int = 2000
+    title: str | None = None
+    on_record: Callable[[int], None] | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """One input (file or record) that was not built, and why."""
+
+    file: str
+    reason: str
+    record: int | str | None = None
+    line: int | None = None
+
+    def message(self) -> str:
+        """One line for stderr: ``file: record N, line L: reason``."""
+        return str(InputError(self.reason, file=self.file, record=self.record, line=self.line))
+
+
+@dataclass
+class BuildResult:
+    """Counts and files of one build."""
+
+    inputs: list[str] = field(default_factory=list)
+    files_read: int = 0
+    articles: int = 0
+    references: int = 0
+    keywords: int = 0
+    distinct_keywords: int = 0
+    mesh_headings: int = 0
+    triples: int = 0
+    nodes: int = 0
+    edges: int = 0
+    cited_works: int = 0
+    unresolved_works: int = 0
+    merged_ids: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    graph: nx.DiGraph[str] | None = None
+
+    def report(self) -> dict[str, Any]:
+        """The content of ``report.json`` (no timings: the report is reproducible)."""
+        data = asdict(self)
+        data.pop("graph")
+        data.pop("seconds")
+        data["skipped"] = [{k: v for k, v in asdict(s).items()} for s in self.skipped]
+        return data
+
+
+def iter_input_files(inputs: Iterable[Path]) -> Iterator[Path | Skip]:
+    """Expand inputs: files as given, directories recursively (sorted, hidden names skipped).
+
+    A missing path is yielded as a :class:`Skip`.
+
+    Example:
+        >>> [str(p) for p in iter_input_files([Path("data")])][:1]
+        ['data/pubmed-page-wjsc-2025-106856.txt']
+    """
+    for path in inputs:
+        if path.is_dir():
+            found = False
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if child.is_file() and not any(p.startswith(".") for p in rel.parts):
+                    found = True
+                    yield child
+            if not found:
+                yield Skip(str(path), "directory holds no files")
+        elif path.exists():
+            yield path
+        else:
+            yield Skip(str(path), "no such file or directory")
+
+
+def _records(path: Path) -> Iterator[RecordResult]:
+    spec = detect(path)
+    yield from spec.read(path)
+
+
+def build(inputs: Iterable[Path], options: BuildOptions) -> BuildResult:
+    """Read every input, write RDF, graph exports, HTML and the report into ``options.out``.
+
+    Raises :class:`InputError` (and writes nothing) when no record at all could be read.
+    """
+    start = time.perf_counter()
+    result = BuildResult()
+    identity = IdentityMap()
+    sorter = TripleSorter()
+    builder = CitationGraphBuilder()
+    keywords: set[str] = set()
+    try:
+        for item in iter_input_files(inputs):
+            if isinstance(item, Skip):
+                result.inputs.append(item.file)
+                result.skipped.append(item)
+                continue
+            result.inputs.append(str(item))
+            _read_file(item, result, identity, sorter, builder, keywords, options)
+        if result.articles == 0:
+            reasons = "; ".join(s.message() for s in result.skipped[:3]) or "no input given"
+            raise InputError(f"nothing readable ({reasons})")
+        result.distinct_keywords = len(keywords)
+        rewrites = identity.rewrites()
+        result.merged_ids = identity.merges
+        if rewrites:
+            sorter = sorter.rewritten(_rekey(rewrites))
+            merge_nodes(builder.graph, rewrites)
+        _write_outputs(sorter, builder.graph, result, options)
+    finally:
+        sorter.close()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _rekey(rewrites: dict[str, str]) -> Callable[[Triple], Triple | None]:
+    table = {f"<{k}>": f"<{v}>" for k, v in rewrites.items()}
+
+    def rewrite(t: Triple) -> Triple | None:
+        s, p, o = t
+        s = table.get(s, s)
+        if p == _SAMEAS:
+            return None if o == s else (s, p, o)
+        return s, p, table.get(o, o)
+
+    return rewrite
+
+
+def _read_file(
+    path: Path,
+    result: BuildResult,
+    identity: IdentityMap,
+    sorter: TripleSorter,
+    builder: CitationGraphBuilder,
+    keywords: set[str],
+    options: BuildOptions,
+) -> None:
+    try:
+        records = _records(path)
+        for record in records:
+            if isinstance(record, MalformedRecordError):
+                result.skipped.append(
+                    Skip(record.file or str(path), record.message, record.record, record.line)
+                )
+                continue
+            _add_article(record, result, identity, sorter, builder, keywords)
+            if options.on_record is not None:
+                options.on_record(result.articles)
+        result.files_read += 1
+    except UnknownFormatError as exc:
+        result.skipped.append(Skip(exc.file or str(path), exc.message, exc.record, exc.line))
+    except InputError as exc:
+        result.skipped.append(Skip(exc.file or str(path), exc.message, exc.record, exc.line))
+
+
+def _add_article(
+    article: Article,
+    result: BuildResult,
+    identity: IdentityMap,
+    sorter: TripleSorter,
+    builder: CitationGraphBuilder,
+    keywords: set[str],
+) -> None:
+    identity.add(article.ids)
+    for ref in article.references:
+        identity.add(ref.ids)
+    sorter.add_all(article_triples(article))
+    builder.add(article)
+    result.articles += 1
+    result.references += len(article.references)
+    result.keywords += len(article.keywords)
+    result.mesh_headings += len(article.mesh)
+    keywords.update(k.text.casefold() for k in article.keywords)
+
+
+def _write_outputs(
+    sorter: TripleSorter, g: nx.DiGraph[str], result: BuildResult, options: BuildOptions
+) -> None:
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    nt = out / "graph.nt"
+    result.triples = write_ntriples(sorter.lines(), nt)
+    outputs = {"ntriples": nt}
+    with nt.open(encoding="utf-8") as fh:
+        write_turtle(fh, out / "graph.ttl")
+    outputs["turtle"] = out / "graph.ttl"
+    if options.jsonld:
+        with nt.open(encoding="utf-8") as fh:
+            write_jsonld(fh, out / "graph.jsonld")
+        outputs["jsonld"] = out / "graph.jsonld"
+    add_metrics(g)
+    result.graph = g
+    result.nodes = g.number_of_nodes()
+    result.edges = g.number_of_edges()
+    kinds = [k for _, k in g.nodes(data="kind")]
+    result.cited_works = sum(1 for k in kinds if k == "cited")
+    result.unresolved_works = sum(1 for k in kinds if k == "unresolved")
+    export(g, "graphml", out / "citations.graphml")
+    outputs["graphml"] = out / "citations.graphml"
+    for fmt in options.exports:
+        from graph.export import exporter
+
+        exp = exporter(fmt)
+        target = out / exp.default_name if exp.default_name else out
+        for written in export(g, fmt, target):
+            outputs[f"{exp.name}:{written.name}"] = written
+    if options.html:
+        from graph.render import write_html
+
+        write_html(g, out / "graph.html", title=options.title or _title(g))
+        outputs["html"] = out / "graph.html"
+    result.outputs = {k: str(v) for k, v in outputs.items()}
+    with atomic_write(out / "report.json") as fh:
+        json.dump(result.report(), fh, indent=2, ensure_ascii=False, sort_keys=True)
+        fh.write("\n")
+
+
+def _title(g: nx.DiGraph[str]) -> str:
+    articles = [d for _, d in g.nodes(data=True) if d.get("kind") == "article"]
+    if len(articles) == 1 and articles[0].get("title"):
+        return f"citegraph: {articles[0]['title']}"
+    return f"citegraph: {len(articles)} articles"

@@ -1,0 +1,212 @@
+"""The ``citegraph`` command: a thin typer app over :mod:`pipelines.build` and :mod:`graph`.
+
+Exit codes: 0 success; 1 unexpected internal error; 2 bad usage or input that left nothing
+to do (message on stderr, no traceback); 3 built, but some input was skipped (each skip is
+one line on stderr and listed in ``report.json``).
+
+Example:
+    >>> from typer.testing import CliRunner
+    >>> CliRunner().invoke(app, ["--help"]).exit_code
+    0
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from graph.errors import CitegraphError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="citegraph",
+    help="Build knowledge graphs of scholarly literature: RDF, citation networks, HTML views.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+reference_app = typer.Typer(help="Work with free-text references.", no_args_is_help=True)
+app.add_typer(reference_app, name="reference")
+
+EXIT_USAGE = 2
+EXIT_SKIPPED = 3
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    typer.echo(f"citegraph: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _params(values: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise _fail(f"--param wants NAME=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+@app.command()
+def build(
+    inputs: Annotated[
+        list[Path], typer.Argument(help="Files or directories to read (format found by content).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("out"),
+    html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
+    export: Annotated[
+        list[str] | None,
+        typer.Option("--export", "-e", help="Extra graph export: gexf, json, cytoscape, csv."),
+    ] = None,
+    max_nodes: Annotated[int, typer.Option(help="Most nodes drawn in graph.html.")] = 2000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Read articles and write RDF (graph.nt, graph.ttl, graph.jsonld), the citation graph
+    (citations.graphml), graph.html and report.json into OUT."""
+    from pipelines.build import BuildOptions
+    from pipelines.build import build as run_build
+    from pipelines.progress import Progress
+
+    exports = tuple(x for item in export or [] for x in item.split(",") if x)
+    with Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        try:
+            result = run_build(
+                inputs,
+                BuildOptions(out=out, html=html, exports=exports, max_nodes=max_nodes,
+                             on_record=progress.update),
+            )  # fmt: skip
+        except CitegraphError as exc:
+            raise _fail(str(exc)) from None
+    for skip in result.skipped:
+        typer.echo(f"citegraph: skipped: {skip.message()}", err=True)
+    if not quiet:
+        plural = "" if result.articles == 1 else "s"
+        typer.echo(
+            f"Read {result.articles} article{plural} from {result.files_read} file(s): "
+            f"{result.references} references, {result.keywords} keywords, "
+            f"{result.mesh_headings} MeSH headings."
+        )
+        typer.echo(
+            f"Graph: {result.nodes} nodes ({result.cited_works} cited works with ids, "
+            f"{result.unresolved_works} unresolved), {result.edges} citations, "
+            f"{result.triples} triples; {len(result.skipped)} skipped; {result.seconds:.2f} s."
+        )
+        for name in sorted(result.outputs):
+            typer.echo(f"  {name:<12} {result.outputs[name]}")
+        if "html" in result.outputs:
+            typer.echo(f"Open {result.outputs['html']} in a browser to explore the graph.")
+    if result.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command()
+def query(
+    source: Annotated[
+        str | None, typer.Argument(help="RDF file (.ttl, .nt, .nq, .jsonld) or store directory.")
+    ] = None,
+    query_spec: Annotated[
+        str | None,
+        typer.Argument(metavar="QUERY", help="SPARQL text, @file.rq, or a named query."),
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, bound as an RDF term.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, tsv or json.")
+    ] = "table",
+    limit: Annotated[int | None, typer.Option(help="Print at most this many rows.")] = None,
+    list_queries: Annotated[
+        bool, typer.Option("--list", help="List the named queries and their parameters.")
+    ] = False,
+) -> None:
+    """Run a SPARQL query (text, @file.rq, or a named query) over an RDF file."""
+    from graph.sparql import format_result, load_query, named_queries, run_query
+    from graph.store import open_store
+
+    if list_queries:
+        for q in named_queries():
+            typer.echo(f"{q.name}\n    {q.summary}")
+            for p in q.params:
+                need = "required" if p.required else "optional"
+                typer.echo(f"    --param {p.name}=<{p.type}>  ({need}) {p.description}")
+        return
+    if source is None or query_spec is None:
+        raise _fail("query needs SOURCE and QUERY (or --list)")
+    try:
+        q = load_query(query_spec)
+        store = open_store(source)
+        result = run_query(store, q, _params(param or []), limit=limit)
+        typer.echo(format_result(result, fmt), nl=False)
+    except CitegraphError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _load_graph(source: Path) -> object:
+    from graph.network import add_metrics, citation_graph_from_store
+    from graph.store import open_store
+
+    return add_metrics(citation_graph_from_store(open_store(source)))
+
+
+@app.command()
+def render(
+    source: Annotated[Path, typer.Argument(help="RDF file or store directory built by citegraph.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+        "graph.html"
+    ),
+    max_nodes: Annotated[int, typer.Option(help="Most nodes drawn; the rest are listed.")] = 2000,
+    size_by: Annotated[str, typer.Option(help="Node size: citations or pagerank.")] = "citations",
+    title: Annotated[str, typer.Option(help="Page title.")] = "citegraph",
+) -> None:
+    """Draw the citation graph of an RDF file as one self-contained, offline HTML page."""
+    from graph.render import write_html
+
+    try:
+        g = _load_graph(source)
+        write_html(g, out, title=title, size_by=size_by, max_nodes=max_nodes)  # type: ignore[arg-type]
+    except CitegraphError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"Wrote {out}")
+
+
+@app.command("export")
+def export_cmd(
+    source: Annotated[Path, typer.Argument(help="RDF file or store directory built by citegraph.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="graphml, gexf, json, cytoscape or csv.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File (or directory, for csv).")],
+) -> None:
+    """Export the citation graph of an RDF file for Gephi, Cytoscape, pandas or igraph."""
+    from graph.export import export
+
+    try:
+        g = _load_graph(source)
+        written = export(g, fmt, out)  # type: ignore[arg-type]
+    except CitegraphError as exc:
+        raise _fail(str(exc)) from None
+    for path in written:
+        typer.echo(f"Wrote {path}")
+
+
+@app.command()
+def formats() -> None:
+    """List the input formats citegraph reads and the export formats it writes."""
+    from graph.export import EXPORTERS
+    from pipelines.readers import readers
+
+    typer.echo("Input formats (found by content):")
+    for spec in readers():
+        typer.echo(f"  {spec.name:<22} {spec.description}")
+    typer.echo("Graph export formats (--export / citegraph export --format):")
+    for exp in EXPORTERS:
+        typer.echo(f"  {exp.name:<22} {exp.description}")
+
+
+def main() -> None:
+    """Entry point of the ``citegraph`` console script."""
+    app()
