@@ -101,7 +101,11 @@ class InputError(CitegraphError, ValueError):
 
 
 def _rebuild(
-    cls: type[InputError], message: str, file: str | None, record: int | str | None, line: int | None
+    cls: type[InputError],
+    message: str,
+    file: str | None,
+    record: int | str | None,
+    line: int | None,
 ) -> InputError:
     return cls(message, file=file, record=record, line=line)
 

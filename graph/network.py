@@ -50,7 +50,7 @@ PROVENANCE_BY_FORMAT = {
 
 
 def _family(name: str) -> str:
-    """"Popoviciu MS" -> "Popoviciu"; "Dinesh Kumar" -> "Kumar"; a group name stays whole."""
+    """ "Popoviciu MS" -> "Popoviciu"; "Dinesh Kumar" -> "Kumar"; a group name stays whole."""
     parts = name.split(" ")
     if len(parts) == 1:
         return name
@@ -160,8 +160,9 @@ class CitationGraphBuilder:
                 for k, v in _reference_attrs(ref).items():
                     g.nodes[cited].setdefault(k, v)
             if cited != node and not g.has_edge(node, cited):
-                g.add_edge(node, cited, relation="cites", provenance=provenance,
-                           ordinal=ref.ordinal)
+                g.add_edge(
+                    node, cited, relation="cites", provenance=provenance, ordinal=ref.ordinal
+                )
 
 
 def citation_graph(articles: Iterable[Article], keyer: WorkKeyer = work_iri) -> nx.DiGraph[str]:

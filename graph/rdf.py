@@ -43,10 +43,10 @@ from graph.vocab import (
     id_iri,
     journal_iri,
     keyword_iri,
-    mint_uuid,
-    normalize_text,
     mesh_iri,
     mesh_name_iri,
+    mint_uuid,
+    normalize_text,
     person_iri,
     reference_iri,
     role_iri,
@@ -277,7 +277,7 @@ def _reference_triples(
 
 
 def _reference_author(name: str) -> Author:
-    """"Popoviciu MS" -> Author(name, family="Popoviciu", initials="MS")."""
+    """ "Popoviciu MS" -> Author(name, family="Popoviciu", initials="MS")."""
     family, _, initials = name.rpartition(" ")
     if family and initials.isupper() and len(initials) <= 4:
         return Author(name=name, family=family, initials=initials)
@@ -297,7 +297,7 @@ def _journal_triples(s: str, journal: Journal) -> Iterator[Triple]:
         yield jt, _NLMABBREV, literal(journal.abbreviation)
         if not journal.title:
             yield jt, _TITLE, literal(journal.abbreviation)
-    for issn in sorted({journal.issn_print, journal.issn_linking} - {None}):
+    for issn in sorted({i for i in (journal.issn_print, journal.issn_linking) if i}):
         yield jt, _ISSN, literal(str(issn))
     if journal.issn_electronic:
         yield jt, _EISSN, literal(journal.issn_electronic)
@@ -317,7 +317,7 @@ def article_triples(article: Article, keyer: WorkKeyer = work_iri) -> Iterator[T
         >>> ts = list(article_triples(Article(ids=Identifiers(pmid="1"), title="T")))
         >>> ts[0]
         ('<https://identifiers.org/pubmed:1>', '<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>', '<http://purl.org/spar/fabio/JournalArticle>')
-    """  # noqa: E501
+    """
     main = keyer(article.ids)
     if main is None:
         key = article.source.label() if article.source else normalize_text(article.title or "")

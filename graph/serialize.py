@@ -198,7 +198,7 @@ def _write_subject(fh: IO[str], subject: str, pairs: list[tuple[str, str]]) -> N
 # ---------------------------------------------------------------- JSON-LD
 
 _LITERAL = re.compile(r'^"(.*)"(?:\^\^<([^>]+)>|@([A-Za-z0-9\-]+))?$', re.DOTALL)
-_NT_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))')
+_NT_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "b": "\b", "f": "\f"}
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 
 from graph.atomic import atomic_write
-from graph.errors import InputError, MalformedRecordError, UnknownFormatError
+from graph.errors import InputError, MalformedRecordError
 from graph.export import export
 from graph.model import Article
 from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
@@ -36,7 +36,7 @@ from graph.vocab import SCHEMA
 from pipelines.identity import IdentityMap
 from pipelines.readers import RecordResult, detect
 
-__all__ = ["BuildOptions", "BuildResult", "Skip", "build", "iter_input_files"]
+__all__ = ["BuildOptions", "BuildResult", "Builder", "Skip", "build", "iter_input_files"]
 
 _SAMEAS = iri(str(SCHEMA.sameAs))
 
@@ -135,37 +135,98 @@ def _records(path: Path) -> Iterator[RecordResult]:
     yield from spec.read(path)
 
 
+class Builder:
+    """Accumulates records into the triple sorter, the citation graph and the counts.
+
+    :func:`build` feeds it files; other pipelines (fetching) feed it records directly.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from graph.model import Article, Identifiers
+        >>> b = Builder()
+        >>> b.add_article(Article(ids=Identifiers(pmid="1"), title="T"))
+        >>> b.finish(BuildOptions(out=pathlib.Path(tempfile.mkdtemp()), html=False)).articles
+        1
+    """
+
+    def __init__(self) -> None:
+        self.result = BuildResult()
+        self.identity = IdentityMap()
+        self.sorter = TripleSorter()
+        self.graph = CitationGraphBuilder()
+        self._keywords: set[str] = set()
+
+    def add_article(self, article: Article) -> None:
+        """Add one article record."""
+        self.identity.add(article.ids)
+        for ref in article.references:
+            self.identity.add(ref.ids)
+        self.sorter.add_all(article_triples(article))
+        self.graph.add(article)
+        r = self.result
+        r.articles += 1
+        r.references += len(article.references)
+        r.keywords += len(article.keywords)
+        r.mesh_headings += len(article.mesh)
+        self._keywords.update(k.text.casefold() for k in article.keywords)
+
+    def add_skip(self, skip: Skip) -> None:
+        """Record an input that was not built."""
+        self.result.skipped.append(skip)
+
+    def add_file(self, path: Path, on_record: Callable[[int], None] | None = None) -> None:
+        """Read every record of one file; bad records and unreadable files become skips."""
+        self.result.inputs.append(str(path))
+        try:
+            for record in _records(path):
+                if isinstance(record, MalformedRecordError):
+                    self.add_skip(
+                        Skip(record.file or str(path), record.message, record.record, record.line)
+                    )
+                    continue
+                self.add_article(record)
+                if on_record is not None:
+                    on_record(self.result.articles)
+            self.result.files_read += 1
+        except InputError as exc:
+            self.add_skip(Skip(exc.file or str(path), exc.message, exc.record, exc.line))
+
+    def finish(self, options: BuildOptions) -> BuildResult:
+        """Resolve identities, write every output into ``options.out`` and return the result.
+
+        Raises :class:`InputError` (and writes nothing) when no record at all was read.
+        """
+        result = self.result
+        try:
+            if result.articles == 0:
+                reasons = "; ".join(s.message() for s in result.skipped[:3]) or "no input given"
+                raise InputError(f"nothing readable ({reasons})")
+            result.distinct_keywords = len(self._keywords)
+            rewrites = self.identity.rewrites()
+            result.merged_ids = self.identity.merges
+            if rewrites:
+                self.sorter = self.sorter.rewritten(_rekey(rewrites))
+                merge_nodes(self.graph.graph, rewrites)
+            _write_outputs(self.sorter, self.graph.graph, result, options)
+        finally:
+            self.sorter.close()
+        return result
+
+
 def build(inputs: Iterable[Path], options: BuildOptions) -> BuildResult:
     """Read every input, write RDF, graph exports, HTML and the report into ``options.out``.
 
     Raises :class:`InputError` (and writes nothing) when no record at all could be read.
     """
     start = time.perf_counter()
-    result = BuildResult()
-    identity = IdentityMap()
-    sorter = TripleSorter()
-    builder = CitationGraphBuilder()
-    keywords: set[str] = set()
-    try:
-        for item in iter_input_files(inputs):
-            if isinstance(item, Skip):
-                result.inputs.append(item.file)
-                result.skipped.append(item)
-                continue
-            result.inputs.append(str(item))
-            _read_file(item, result, identity, sorter, builder, keywords, options)
-        if result.articles == 0:
-            reasons = "; ".join(s.message() for s in result.skipped[:3]) or "no input given"
-            raise InputError(f"nothing readable ({reasons})")
-        result.distinct_keywords = len(keywords)
-        rewrites = identity.rewrites()
-        result.merged_ids = identity.merges
-        if rewrites:
-            sorter = sorter.rewritten(_rekey(rewrites))
-            merge_nodes(builder.graph, rewrites)
-        _write_outputs(sorter, builder.graph, result, options)
-    finally:
-        sorter.close()
+    builder = Builder()
+    for item in iter_input_files(inputs):
+        if isinstance(item, Skip):
+            builder.result.inputs.append(item.file)
+            builder.add_skip(item)
+        else:
+            builder.add_file(item, options.on_record)
+    result = builder.finish(options)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -181,53 +242,6 @@ def _rekey(rewrites: dict[str, str]) -> Callable[[Triple], Triple | None]:
         return s, p, table.get(o, o)
 
     return rewrite
-
-
-def _read_file(
-    path: Path,
-    result: BuildResult,
-    identity: IdentityMap,
-    sorter: TripleSorter,
-    builder: CitationGraphBuilder,
-    keywords: set[str],
-    options: BuildOptions,
-) -> None:
-    try:
-        records = _records(path)
-        for record in records:
-            if isinstance(record, MalformedRecordError):
-                result.skipped.append(
-                    Skip(record.file or str(path), record.message, record.record, record.line)
-                )
-                continue
-            _add_article(record, result, identity, sorter, builder, keywords)
-            if options.on_record is not None:
-                options.on_record(result.articles)
-        result.files_read += 1
-    except UnknownFormatError as exc:
-        result.skipped.append(Skip(exc.file or str(path), exc.message, exc.record, exc.line))
-    except InputError as exc:
-        result.skipped.append(Skip(exc.file or str(path), exc.message, exc.record, exc.line))
-
-
-def _add_article(
-    article: Article,
-    result: BuildResult,
-    identity: IdentityMap,
-    sorter: TripleSorter,
-    builder: CitationGraphBuilder,
-    keywords: set[str],
-) -> None:
-    identity.add(article.ids)
-    for ref in article.references:
-        identity.add(ref.ids)
-    sorter.add_all(article_triples(article))
-    builder.add(article)
-    result.articles += 1
-    result.references += len(article.references)
-    result.keywords += len(article.keywords)
-    result.mesh_headings += len(article.mesh)
-    keywords.update(k.text.casefold() for k in article.keywords)
 
 
 def _write_outputs(
@@ -249,7 +263,7 @@ def _write_outputs(
     result.graph = g
     result.nodes = g.number_of_nodes()
     result.edges = g.number_of_edges()
-    kinds = [k for _, k in g.nodes(data="kind")]
+    kinds = [d.get("kind") for _, d in g.nodes(data=True)]
     result.cited_works = sum(1 for k in kinds if k == "cited")
     result.unresolved_works = sum(1 for k in kinds if k == "unresolved")
     export(g, "graphml", out / "citations.graphml")

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import networkx as nx
 import typer
 
 from graph.errors import CitegraphError
@@ -115,9 +116,7 @@ def query(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, bound as an RDF term.")
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, csv, tsv or json.")
-    ] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
     limit: Annotated[int | None, typer.Option(help="Print at most this many rows.")] = None,
     list_queries: Annotated[
         bool, typer.Option("--list", help="List the named queries and their parameters.")
@@ -145,7 +144,7 @@ def query(
         raise _fail(str(exc)) from None
 
 
-def _load_graph(source: Path) -> object:
+def _load_graph(source: Path) -> nx.DiGraph[str]:
     from graph.network import add_metrics, citation_graph_from_store
     from graph.store import open_store
 
@@ -167,7 +166,7 @@ def render(
 
     try:
         g = _load_graph(source)
-        write_html(g, out, title=title, size_by=size_by, max_nodes=max_nodes)  # type: ignore[arg-type]
+        write_html(g, out, title=title, size_by=size_by, max_nodes=max_nodes)
     except CitegraphError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"Wrote {out}")
@@ -186,7 +185,7 @@ def export_cmd(
 
     try:
         g = _load_graph(source)
-        written = export(g, fmt, out)  # type: ignore[arg-type]
+        written = export(g, fmt, out)
     except CitegraphError as exc:
         raise _fail(str(exc)) from None
     for path in written:

@@ -1,0 +1,88 @@
+"""Every export format of the seed's citation graph loads back with the same nodes and edges."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from graph.errors import ExportError
+from graph.export import EXPORTERS, export, exporter, sanitize
+from tests.conftest import SEED_IRI, SEED_REFERENCE_TITLES
+
+
+def _expected_edges() -> int:
+    return len(SEED_REFERENCE_TITLES)
+
+
+def test_graphml_is_a_directed_graph_of_six_nodes_and_five_edges(seed_out: Path) -> None:
+    g = nx.read_graphml(seed_out / "citations.graphml")
+    assert g.is_directed()
+    assert g.number_of_nodes() == 6 and g.number_of_edges() == _expected_edges()
+    assert g.nodes[SEED_IRI]["kind"] == "article"
+    assert all(g.has_edge(SEED_IRI, n) for n in g if n != SEED_IRI)
+    titles = sorted(d["title"] for n, d in g.nodes(data=True) if n != SEED_IRI)
+    assert titles == sorted(SEED_REFERENCE_TITLES)
+    assert {type(d["year"]) for _, d in g.nodes(data=True)} == {int}
+
+
+def test_gexf_loads(seed_out: Path) -> None:
+    g = nx.read_gexf(seed_out / "citations.gexf")
+    assert g.number_of_nodes() == 6 and g.number_of_edges() == 5
+    assert g.nodes[SEED_IRI]["doi"] == "10.4252/wjsc.v17.i7.106856"
+
+
+def test_node_link_json_loads(seed_out: Path) -> None:
+    data = json.loads((seed_out / "citations.json").read_text())
+    g = nx.node_link_graph(data, edges="links")
+    assert g.is_directed() and g.number_of_nodes() == 6 and g.number_of_edges() == 5
+    assert g.nodes[SEED_IRI]["in_corpus_citations"] == 0
+
+
+def test_csv_tables_load(seed_out: Path) -> None:
+    with (seed_out / "nodes.csv").open() as fh:
+        nodes = list(csv.DictReader(fh))
+    with (seed_out / "edges.csv").open() as fh:
+        edges = list(csv.DictReader(fh))
+    assert len(nodes) == 6 and len(edges) == 5
+    assert {e["source"] for e in edges} == {SEED_IRI}
+    assert {e["target"] for e in edges} == {n["id"] for n in nodes} - {SEED_IRI}
+    assert all(e["relation"] == "cites" and e["provenance"] == "page" for e in edges)
+
+
+def test_cytoscape_json_round_trips(seed_out: Path, tmp_path: Path) -> None:
+    g = nx.read_graphml(seed_out / "citations.graphml")
+    (path,) = export(g, "cytoscape", tmp_path / "g.cyjs")
+    back = nx.cytoscape_graph(json.loads(path.read_text()))
+    assert back.number_of_nodes() == 6 and back.number_of_edges() == 5
+
+
+def test_sanitize_drops_none_joins_lists_and_unifies_types() -> None:
+    g: nx.DiGraph[str] = nx.DiGraph()
+    g.add_node("a", year=2020, tags=["x", "y"], missing=None, flag=True)
+    g.add_node("b", year="in press")
+    h = sanitize(g)
+    assert h.nodes["a"] == {"year": "2020", "tags": "x; y", "flag": True}
+    assert "missing" not in h.nodes["a"]
+    assert g.nodes["a"]["tags"] == ["x", "y"]  # the caller's graph is untouched
+
+
+def test_unknown_format_lists_the_known_ones() -> None:
+    with pytest.raises(ExportError, match="known: graphml, gexf, json, cytoscape, csv"):
+        exporter("pajek")
+    assert {e.name for e in EXPORTERS} == {"graphml", "gexf", "json", "cytoscape", "csv"}
+
+
+def test_failed_export_leaves_no_file(tmp_path: Path) -> None:
+    class Unwritable:
+        def __str__(self) -> str:
+            raise RuntimeError("boom")
+
+    g: nx.DiGraph[str] = nx.DiGraph()
+    g.add_node("a", obj=Unwritable())
+    with pytest.raises(RuntimeError):
+        export(g, "graphml", tmp_path / "g.graphml")
+    assert list(tmp_path.iterdir()) == []

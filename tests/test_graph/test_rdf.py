@@ -1,0 +1,174 @@
+"""The RDF of the seed page, checked by loading the written files into rdflib and asking SPARQL."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib import BNode, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from graph.model import Article
+from graph.rdf import article_triples, literal
+from graph.serialize import TripleSorter, jsonld_context, write_ntriples
+from graph.vocab import FABIO, PREFIXES, work_iri
+from pipelines.build import BuildOptions, build
+from tests.conftest import SEED, SEED_DOI, SEED_IRI, SEED_REFERENCE_TITLES, SEED_TITLE
+
+NS = {k: rdflib.Namespace(v) for k, v in PREFIXES.items()}
+
+
+@pytest.fixture(scope="module")
+def ttl(seed_out: Path) -> rdflib.Graph:
+    return rdflib.Graph().parse(seed_out / "graph.ttl", format="turtle")
+
+
+def test_exactly_one_journal_article_with_the_doi_and_title(ttl: rdflib.Graph) -> None:
+    rows = list(
+        ttl.query(
+            "SELECT ?a ?title WHERE { ?a a fabio:JournalArticle ; prism:doi ?doi ; "
+            "dcterms:title ?title }",
+            initNs=NS,
+        )
+    )
+    assert len(rows) == 1
+    article, title = rows[0]  # type: ignore[misc]
+    assert article == URIRef(SEED_IRI)
+    assert str(title) == SEED_TITLE
+    assert list(ttl.objects(URIRef(SEED_IRI), NS["prism"].doi)) == [Literal(SEED_DOI)]
+
+
+def test_ten_keywords_as_literals_and_skos_concepts(ttl: rdflib.Graph) -> None:
+    article = URIRef(SEED_IRI)
+    keywords = sorted(str(k) for k in ttl.objects(article, NS["prism"].keyword))
+    assert len(keywords) == 10
+    assert "Type 2 diabetes" in keywords and "Type 2 diabetes." not in keywords
+    concepts = list(
+        ttl.query(
+            "SELECT ?label WHERE { ?a dcterms:subject ?c . ?c a skos:Concept ; "
+            "skos:prefLabel ?label }",
+            initBindings={"a": article},
+            initNs=NS,
+        )
+    )
+    assert sorted(str(r[0]) for r in concepts) == keywords  # type: ignore[index]
+
+
+def test_five_citations_to_the_reference_titles(ttl: rdflib.Graph) -> None:
+    rows = ttl.query(
+        "SELECT ?cited ?title WHERE { ?a cito:cites ?cited . ?cited dcterms:title ?title }",
+        initBindings={"a": URIRef(SEED_IRI)},
+        initNs=NS,
+    )
+    cited = {str(r[0]): str(r[1]) for r in rows}  # type: ignore[index]
+    assert sorted(cited.values()) == sorted(SEED_REFERENCE_TITLES)
+    # unresolved until resolved: stable urn:uuid IRIs typed citegraph:Unresolved
+    for iri in cited:
+        assert iri.startswith("urn:uuid:")
+        assert (URIRef(iri), rdflib.RDF.type, NS["citegraph"].Unresolved) in ttl
+
+
+def test_reified_citations_and_reference_entries(ttl: rdflib.Graph) -> None:
+    citations = list(ttl.subjects(rdflib.RDF.type, NS["cito"].Citation))
+    assert len(citations) == 5
+    entries = ttl.query(
+        "SELECT ?pos ?text WHERE { ?e a biro:BibliographicReference ; c4o:hasContent ?text ; "
+        "schema:position ?pos ; biro:references ?w . ?a cito:cites ?w }",
+        initNs=NS,
+    )
+    positions = sorted(int(r[0]) for r in entries)  # type: ignore[index]
+    assert positions == [1, 2, 3, 4, 5]
+    texts = [str(r[1]) for r in entries]  # type: ignore[index]
+    assert not any("- PubMed" in t or "- PMC" in t for t in texts)
+
+
+def test_first_author_role_and_incomplete_list(ttl: rdflib.Graph) -> None:
+    rows = list(
+        ttl.query(
+            "SELECT ?name ?pos WHERE { ?r pro:isDocumentContextFor ?a ; pro:withRole pro:author ;"
+            " schema:position ?pos ; pro:isHeldBy ?p . ?p foaf:name ?name }",
+            initBindings={"a": URIRef(SEED_IRI)},
+            initNs=NS,
+        )
+    )
+    assert [(str(n), int(p)) for n, p in rows] == [("Dinesh Kumar", 1)]  # type: ignore[misc]
+    complete = ttl.value(URIRef(SEED_IRI), NS["citegraph"].authorListComplete)
+    assert complete is not None and complete.toPython() is False
+
+
+def test_publication_date_precision_and_journal(ttl: rdflib.Graph) -> None:
+    date = ttl.value(URIRef(SEED_IRI), NS["prism"].publicationDate)
+    assert date == Literal("2025-07-26", datatype=rdflib.XSD.date)
+    journal = ttl.value(URIRef(SEED_IRI), NS["frbr"].partOf)
+    assert journal is not None
+    assert str(ttl.value(journal, NS["fabio"].hasNLMJournalTitleAbbreviation)) == (
+        "World J Stem Cells"
+    )
+    assert str(ttl.value(URIRef(SEED_IRI), NS["prism"].volume)) == "17"
+    assert str(ttl.value(URIRef(SEED_IRI), NS["prism"].issueIdentifier)) == "7"
+
+
+def test_no_blank_nodes_and_no_raw_text_in_iris(ttl: rdflib.Graph) -> None:
+    for s, _, o in ttl:
+        assert not isinstance(s, BNode) and not isinstance(o, BNode)
+        for term in (s, o):
+            if isinstance(term, URIRef):
+                assert " " not in str(term)
+
+
+def test_turtle_jsonld_and_ntriples_hold_the_same_graph(seed_out: Path) -> None:
+    nt = rdflib.Graph().parse(seed_out / "graph.nt", format="nt")
+    ttl = rdflib.Graph().parse(seed_out / "graph.ttl", format="turtle")
+    jsonld = rdflib.Graph().parse(seed_out / "graph.jsonld", format="json-ld")
+    assert len(nt) > 100
+    assert isomorphic(nt, ttl)
+    assert isomorphic(nt, jsonld)
+    doc = json.loads((seed_out / "graph.jsonld").read_text())
+    assert isinstance(doc["@context"], dict)  # inlined, never a remote context URL
+    assert doc["@context"] == jsonld_context()["@context"]
+
+
+def test_second_build_is_byte_identical(seed_out: Path, tmp_path: Path) -> None:
+    build([SEED], BuildOptions(out=tmp_path, html=False))
+    for name in ("graph.nt", "graph.ttl", "graph.jsonld"):
+        assert filecmp.cmp(seed_out / name, tmp_path / name, shallow=False), name
+    lines = (tmp_path / "graph.nt").read_text().splitlines()
+    assert lines == sorted(set(lines))
+
+
+def test_external_sort_matches_in_memory_sort(seed_article: Article, tmp_path: Path) -> None:
+    small, big = TripleSorter(chunk_lines=7), TripleSorter()
+    for t in article_triples(seed_article):
+        small.add(t)
+        big.add(t)
+        big.add(t)  # duplicates are dropped
+    assert write_ntriples(small.lines(), tmp_path / "a.nt") == write_ntriples(
+        big.lines(), tmp_path / "b.nt"
+    )
+    assert (tmp_path / "a.nt").read_bytes() == (tmp_path / "b.nt").read_bytes()
+
+
+def test_literal_escaping_round_trips_through_rdflib() -> None:
+    text = 'quote " backslash \\ newline \n tab \t <img src=x onerror=alert(1)> é'
+    g = rdflib.Graph().parse(data=f"<urn:a> <urn:p> {literal(text)} .\n", format="nt")
+    assert str(next(iter(g.objects()))) == text
+
+
+def test_closed_namespace_refuses_misspelt_terms() -> None:
+    with pytest.raises(AttributeError):
+        _ = FABIO.JournalArticel  # type: ignore[attr-defined]
+
+
+def test_work_iri_prefers_pmid_then_pmcid_then_doi(seed_article: Article) -> None:
+    assert str(work_iri(seed_article.ids)) == SEED_IRI
+    from graph.model import Identifiers
+
+    assert str(work_iri(Identifiers(pmcid="PMC12305139", doi=SEED_DOI))) == (
+        "https://identifiers.org/pmc:PMC12305139"
+    )
+    assert str(work_iri(Identifiers(pmid="40740535", pmcid="PMC1", doi=SEED_DOI))) == (
+        "https://identifiers.org/pubmed:40740535"
+    )

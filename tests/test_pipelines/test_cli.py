@@ -1,0 +1,151 @@
+"""The citegraph command through typer's runner: exit codes, exact messages, then results."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from tests.conftest import REPO, SEED, SEED_IRI
+
+runner = CliRunner()
+
+
+def test_build_seed_writes_every_output_and_summarises(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(SEED), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("graph.ttl", "graph.nt", "graph.jsonld", "citations.graphml", "graph.html",
+                 "report.json"):  # fmt: skip
+        assert (out / name).stat().st_size > 0, name
+    assert "Read 1 article from 1 file(s): 5 references, 10 keywords" in result.stdout
+    assert "Graph: 6 nodes" in result.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["articles"] == 1 and report["references"] == 5 and report["keywords"] == 10
+    assert report["skipped"] == []
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_build_a_directory_picks_readers_by_content(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page-without-extension").write_bytes(SEED.read_bytes())
+    result = runner.invoke(app, ["build", str(src), "--out", str(tmp_path / "o"), "--no-html"])
+    assert result.exit_code == 0, result.output
+    assert nx.read_graphml(tmp_path / "o" / "citations.graphml").number_of_nodes() == 6
+
+
+def test_missing_file_alone_is_an_error_without_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(tmp_path / "nope.xml"), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("citegraph: error: nothing readable (")
+    assert f"{tmp_path / 'nope.xml'}: no such file or directory" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "graph.nt").exists()
+
+
+def test_missing_file_beside_good_input_builds_the_rest_and_exits_3(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    missing = tmp_path / "missing.txt"
+    result = runner.invoke(app, ["build", str(SEED), str(missing), "--out", str(out)])
+    assert result.exit_code == 3
+    assert f"citegraph: skipped: {missing}: no such file or directory" in result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["articles"] == 1
+    assert report["skipped"] == [
+        {"file": str(missing), "reason": "no such file or directory", "record": None, "line": None}
+    ]
+
+
+def test_directory_with_nothing_readable(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("shopping list: milk, eggs\n")
+    (tmp_path / "empty.xml").write_text("")
+    result = runner.invoke(app, ["build", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "nothing readable" in result.stderr
+    assert f"{tmp_path / 'empty.xml'}: empty file" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_query_named_with_param_and_formats(seed_out: Path) -> None:
+    ttl = str(seed_out / "graph.ttl")
+    result = runner.invoke(app, ["query", ttl, "authors", "--param", f"article={SEED_IRI}"])
+    assert result.exit_code == 0, result.output
+    assert "Dinesh Kumar" in result.stdout and "(1 row)" in result.stdout
+    result = runner.invoke(app, ["query", ttl, "most-cited", "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "work,title,year,citations"
+    assert len(result.stdout.splitlines()) == 6
+    nt = str(seed_out / "graph.nt")
+    result = runner.invoke(app, ["query", nt, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                                 "-f", "json"])  # fmt: skip
+    count = json.loads(result.stdout)["results"]["bindings"][0]["n"]["value"]
+    assert int(count) == len((seed_out / "graph.nt").read_text().splitlines())
+
+
+def test_query_from_file_and_list(seed_out: Path, tmp_path: Path) -> None:
+    rq = tmp_path / "titles.rq"
+    rq.write_text("SELECT ?t WHERE { ?w a fabio:Expression ; dcterms:title ?t } ORDER BY ?t\n")
+    result = runner.invoke(app, ["query", str(seed_out / "graph.ttl"), f"@{rq}", "-f", "tsv"])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 6
+    listing = runner.invoke(app, ["query", "--list"])
+    assert listing.exit_code == 0
+    assert re.search(r"^citing\n    The works in the graph that cite", listing.stdout, re.M)
+    assert "--param work=<iri>  (required)" in listing.stdout
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("SELECT * WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } }",
+         "citegraph: error: SERVICE queries reach other servers and are refused"),
+        ("LOAD <http://example.org/x.ttl>", "citegraph: error: LOAD is refused"),
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "citegraph: error: updates are refused"),
+        ("citing", "citegraph: error: query 'citing' needs --param work=..."),
+    ],
+)  # fmt: skip
+def test_refused_queries_exit_2_with_a_message(seed_out: Path, query: str, message: str) -> None:
+    result = runner.invoke(app, ["query", str(seed_out / "graph.ttl"), query])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.output
+
+
+def test_query_on_a_broken_rdf_file_names_it(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<urn:a> <urn:b> .\n")
+    result = runner.invoke(app, ["query", str(bad), "keywords"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"citegraph: error: {bad}: not valid TURTLE")
+
+
+def test_render_and_export_from_rdf(seed_out: Path, tmp_path: Path) -> None:
+    html = tmp_path / "view.html"
+    result = runner.invoke(app, ["render", str(seed_out / "graph.ttl"), "--out", str(html)])
+    assert result.exit_code == 0, result.output
+    assert html.stat().st_size > 10_000
+    gexf = tmp_path / "g.gexf"
+    result = runner.invoke(
+        app, ["export", str(seed_out / "graph.nt"), "--format", "gexf", "--out", str(gexf)]
+    )
+    assert result.exit_code == 0, result.output
+    g = nx.read_gexf(gexf)
+    assert g.number_of_nodes() == 6 and g.number_of_edges() == 5
+    bad = runner.invoke(app, ["export", str(seed_out / "graph.nt"), "-f", "pajek", "-o", "x"])
+    assert bad.exit_code == 2
+    assert "unknown export format 'pajek'" in bad.stderr
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    for command in ("build", "query", "render", "export", "formats"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert f"citegraph {command}" in readme, command
