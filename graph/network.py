@@ -25,7 +25,7 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from graph.model import Article, Reference
+from graph.model import Article, Identifiers, Reference
 from graph.rdf import WorkKeyer, cited_work_iri
 from graph.sparql import iter_select
 from graph.vocab import mint_uuid, normalize_text, work_iri
@@ -137,12 +137,20 @@ class CitationGraphBuilder:
         key = article.source.label() if article.source else normalize_text(article.title or "")
         return str(mint_uuid("work", f"record|{key}"))
 
-    def add(self, article: Article) -> None:
-        """Add one article, its cited works and its citation edges."""
+    def add(self, article: Article, *, replace: bool = False) -> None:
+        """Add one article, its cited works and its citation edges.
+
+        With ``replace`` (a newer version of a record already added), the work's attributes
+        and outgoing citations are replaced instead of completed.
+        """
         g = self.graph
         node = self.article_iri(article)
         attrs = _article_attrs(article)
-        if node in g and g.nodes[node].get("kind") == ARTICLE:
+        if replace and node in g:
+            g.remove_edges_from(list(g.out_edges(node)))
+            g.nodes[node].clear()
+            g.nodes[node].update(attrs)
+        elif node in g and g.nodes[node].get("kind") == ARTICLE:
             for k, v in attrs.items():  # a second record of the same work fills gaps only
                 g.nodes[node].setdefault(k, v)
         else:
@@ -163,6 +171,32 @@ class CitationGraphBuilder:
                 g.add_edge(
                     node, cited, relation="cites", provenance=provenance, ordinal=ref.ordinal
                 )
+
+    def remove(self, ids: Identifiers) -> None:
+        """Withdraw a deleted article: its citations go; it stays as a cited work if cited.
+
+        Example:
+            >>> from graph.model import Article, Identifiers, Reference
+            >>> b = CitationGraphBuilder()
+            >>> b.add(Article(ids=Identifiers(pmid="1"), references=(
+            ...     Reference(raw="x", ordinal=1, ids=Identifiers(pmid="2")),)))
+            >>> b.remove(Identifiers(pmid="1")); b.graph.number_of_nodes()
+            0
+        """
+        node = self._keyer(ids)
+        if node is None or str(node) not in self.graph:
+            return
+        n = str(node)
+        cited = list(self.graph.successors(n))
+        self.graph.remove_edges_from(list(self.graph.out_edges(n)))
+        if self.graph.in_degree(n):
+            self.graph.nodes[n]["kind"] = CITED
+        else:
+            self.graph.remove_node(n)
+        for m in cited:  # works only this article cited go with it
+            g = self.graph
+            if m in g and g.degree(m) == 0 and g.nodes[m].get("kind") != ARTICLE:
+                g.remove_node(m)
 
 
 def citation_graph(articles: Iterable[Article], keyer: WorkKeyer = work_iri) -> nx.DiGraph[str]:

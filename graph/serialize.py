@@ -1,18 +1,20 @@
-"""Writing triples: sorted N-Triples in bounded memory, and Turtle / JSON-LD streamed from it.
+"""Writing triples: sorted N-Quads/N-Triples in bounded memory, Turtle / JSON-LD streamed.
 
-:class:`TripleSorter` collects N-Triples lines, spills sorted chunks to a temporary directory
-when it holds too many, and merges them (dropping duplicates) into one sorted stream. Turtle
-and JSON-LD are written from that sorted stream subject by subject, so no serialiser ever
-holds the whole graph. The same input always gives byte-identical output.
+:class:`QuadSorter` collects N-Quads lines (each triple with the named graph of its source
+record), spills sorted chunks to a temporary directory when it holds too many, and merges
+them (dropping duplicates) into one sorted stream; :func:`triples_of` turns that stream into
+sorted, distinct N-Triples. Turtle and JSON-LD are written from the sorted N-Triples subject
+by subject, so no serialiser ever holds the whole graph. The same input always gives
+byte-identical output.
 
 Example:
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> sorter = TripleSorter()
-    >>> sorter.add(("<urn:b>", "<urn:p>", '"2"'))
-    >>> sorter.add(("<urn:a>", "<urn:p>", '"1"'))
-    >>> sorter.add(("<urn:a>", "<urn:p>", '"1"'))
-    >>> write_ntriples(sorter.lines(), d / "g.nt")
+    >>> sorter = QuadSorter()
+    >>> sorter.add(("<urn:b>", "<urn:p>", '"2"'), "<urn:g1>")
+    >>> sorter.add(("<urn:a>", "<urn:p>", '"1"'), "<urn:g1>")
+    >>> sorter.add(("<urn:a>", "<urn:p>", '"1"'), "<urn:g2>")
+    >>> write_ntriples(triples_of(sorter.lines()), d / "g.nt")
     2
     >>> (d / "g.nt").read_text().splitlines()[0]
     '<urn:a> <urn:p> "1" .'
@@ -36,53 +38,56 @@ from graph.rdf import Triple
 from graph.vocab import PREFIXES, RDF
 
 __all__ = [
-    "TripleSorter",
+    "QuadSorter",
     "jsonld_context",
+    "parse_nq_line",
     "parse_nt_line",
+    "triples_of",
     "write_jsonld",
     "write_ntriples",
     "write_turtle",
 ]
 
 
-class TripleSorter:
-    """Sort and de-duplicate N-Triples lines in bounded memory (external merge sort).
+class QuadSorter:
+    """Sort and de-duplicate N-Quads lines in bounded memory (external merge sort).
 
-    ``chunk_lines`` lines at most are held in memory; beyond that, sorted chunks go to a
-    temporary directory that is removed by :meth:`close` (or when ``lines()`` is exhausted).
-    ``rewrite`` maps IRIs (N-Triples form) to replacements applied as lines are added.
+    Each triple is kept with the named graph of the source record it came from, so a
+    superseded or deleted record can be dropped at the end. ``chunk_lines`` lines at most are
+    held in memory; beyond that, sorted chunks go to a temporary directory that is removed by
+    :meth:`close` (or once :meth:`lines` is exhausted).
     """
 
-    def __init__(self, chunk_lines: int = 1_000_000) -> None:
+    def __init__(self, chunk_lines: int = 250_000) -> None:
         self._chunk_lines = chunk_lines
         self._buffer: set[str] = set()
         self._chunks: list[Path] = []
         self._tmpdir: Path | None = None
         self.added = 0
 
-    def add(self, triple: Triple) -> None:
-        """Add one triple."""
-        self._buffer.add(f"{triple[0]} {triple[1]} {triple[2]} .\n")
+    def add(self, triple: Triple, graph: str) -> None:
+        """Add one triple in ``graph`` (an N-Triples IRI term such as ``"<urn:uuid:...>"``)."""
+        self._buffer.add(f"{triple[0]} {triple[1]} {triple[2]} {graph} .\n")
         self.added += 1
         if len(self._buffer) >= self._chunk_lines:
             self._spill()
 
-    def add_all(self, triples: Iterable[Triple]) -> None:
-        """Add many triples."""
+    def add_all(self, triples: Iterable[Triple], graph: str) -> None:
+        """Add many triples to one graph."""
         for t in triples:
-            self.add(t)
+            self.add(t, graph)
 
     def _spill(self) -> None:
         if self._tmpdir is None:
             self._tmpdir = Path(tempfile.mkdtemp(prefix="citegraph-sort-"))
-        path = self._tmpdir / f"chunk{len(self._chunks):05d}.nt"
+        path = self._tmpdir / f"chunk{len(self._chunks):05d}.nq"
         with path.open("w", encoding="utf-8", newline="\n") as fh:
             fh.writelines(sorted(self._buffer))
         self._chunks.append(path)
         self._buffer = set()
 
     def lines(self) -> Iterator[str]:
-        """Yield every distinct line once, in sorted (code point) order."""
+        """Yield every distinct N-Quads line once, in sorted (code point) order."""
         try:
             if not self._chunks:
                 yield from sorted(self._buffer)
@@ -102,16 +107,17 @@ class TripleSorter:
         finally:
             self.close()
 
-    def rewritten(self, rewrite: Callable[[Triple], Triple | None]) -> TripleSorter:
-        """Return a new sorter holding every triple of this one passed through ``rewrite``
-        (``None`` drops the triple). Used to re-key works once identity resolution has seen
-        the whole input.
+    def rewritten(self, rewrite: Callable[[Triple], Triple | None]) -> QuadSorter:
+        """Return a new sorter holding every quad of this one with its triple passed through
+        ``rewrite`` (``None`` drops it). Used to re-key works once identity resolution has
+        seen the whole input.
         """
-        out = TripleSorter(self._chunk_lines)
+        out = QuadSorter(self._chunk_lines)
         for line in self.lines():
-            t = rewrite(parse_nt_line(line))
+            s, p, o, g = parse_nq_line(line)
+            t = rewrite((s, p, o))
             if t is not None:
-                out.add(t)
+                out.add(t, g)
         return out
 
     def close(self) -> None:
@@ -131,6 +137,48 @@ def parse_nt_line(line: str) -> Triple:
     """
     s, p, rest = line.split(" ", 2)
     return s, p, rest.rstrip("\n")[:-2]
+
+
+def parse_nq_line(line: str) -> tuple[str, str, str, str]:
+    """Split one N-Quads line (as citegraph writes them: always with a graph) into its terms.
+
+    Example:
+        >>> parse_nq_line('<urn:a> <urn:p> "x y" <urn:g> .\\n')
+        ('<urn:a>', '<urn:p>', '"x y"', '<urn:g>')
+    """
+    s, p, rest = line.split(" ", 2)
+    o, g = rest.rstrip("\n")[:-2].rsplit(" ", 1)
+    return s, p, o, g
+
+
+def triples_of(
+    quad_lines: Iterable[str],
+    *,
+    drop_graphs: frozenset[str] = frozenset(),
+    nquads: IO[str] | None = None,
+) -> Iterator[str]:
+    """Turn sorted N-Quads lines into sorted, distinct N-Triples lines.
+
+    Quads of a graph in ``drop_graphs`` are left out; every kept quad is also written to
+    ``nquads`` when given (one pass gives both files).
+
+    Example:
+        >>> list(triples_of(['<urn:a> <urn:p> "1" <urn:g1> .\\n',
+        ...                  '<urn:a> <urn:p> "1" <urn:g2> .\\n']))
+        ['<urn:a> <urn:p> "1" .\\n']
+    """
+    previous = None
+    for line in quad_lines:
+        cut = line.rindex(" <", 0, len(line) - 3)
+        graph = line[cut + 1 : -3]
+        if graph in drop_graphs:
+            continue
+        if nquads is not None:
+            nquads.write(line)
+        triple = line[:cut] + " .\n"
+        if triple != previous:
+            yield triple
+            previous = triple
 
 
 def write_ntriples(lines: Iterable[str], path: Path | str) -> int:

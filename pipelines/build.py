@@ -31,8 +31,8 @@ from graph.export import export
 from graph.model import Article
 from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
 from graph.rdf import Triple, article_triples, iri
-from graph.serialize import TripleSorter, write_jsonld, write_ntriples, write_turtle
-from graph.vocab import SCHEMA
+from graph.serialize import QuadSorter, triples_of, write_jsonld, write_ntriples, write_turtle
+from graph.vocab import SCHEMA, mint_uuid, source_iri
 from pipelines.identity import IdentityMap
 from pipelines.readers import RecordResult, detect
 
@@ -53,6 +53,7 @@ class BuildOptions:
     out: Path
     html: bool = True
     jsonld: bool = True
+    nquads: bool = False
     exports: tuple[str, ...] = ()
     max_nodes: int = 2000
     title: str | None = None
@@ -90,6 +91,8 @@ class BuildResult:
     cited_works: int = 0
     unresolved_works: int = 0
     merged_ids: int = 0
+    superseded: int = 0
+    deleted: list[str] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     formats: dict[str, int] = field(default_factory=dict)
@@ -152,23 +155,53 @@ class Builder:
     def __init__(self) -> None:
         self.result = BuildResult()
         self.identity = IdentityMap()
-        self.sorter = TripleSorter()
+        self.sorter = QuadSorter()
         self.graph = CitationGraphBuilder()
         self._keywords: set[str] = set()
+        self._graphs_of_pmid: dict[str, list[str]] = {}
+        self._dropped: set[str] = set()
 
     def add_article(self, article: Article) -> None:
-        """Add one article record."""
+        """Add one article record (a later record of the same PMID replaces earlier ones;
+        a deleted-citation record removes them)."""
+        if article.deleted:
+            self._delete(article)
+            return
+        graph = self._graph_name(article)
+        replace = False
+        if article.ids.pmid:
+            earlier = self._graphs_of_pmid.setdefault(article.ids.pmid, [])
+            if earlier:
+                self._dropped.update(earlier)
+                self.result.superseded += len(earlier)
+                replace = True
+            earlier.append(graph)
         self.identity.add(article.ids)
         for ref in article.references:
             self.identity.add(ref.ids)
-        self.sorter.add_all(article_triples(article))
-        self.graph.add(article)
+        self.sorter.add_all(article_triples(article), graph)
+        self.graph.add(article, replace=replace)
         r = self.result
         r.articles += 1
         r.references += len(article.references)
         r.keywords += len(article.keywords)
         r.mesh_headings += len(article.mesh)
         self._keywords.update(k.text.casefold() for k in article.keywords)
+
+    def _graph_name(self, article: Article) -> str:
+        if article.source is not None:
+            return f"<{source_iri(article.source)}>"
+        return f"<{mint_uuid('source', f'unsourced|{self.result.articles + 1}')}>"
+
+    def _delete(self, article: Article) -> None:
+        pmid = article.ids.pmid
+        if not pmid:
+            return
+        self.result.deleted.append(pmid)
+        earlier = self._graphs_of_pmid.pop(pmid, [])
+        self._dropped.update(earlier)
+        if earlier:
+            self.graph.remove(article.ids)
 
     def add_skip(self, skip: Skip) -> None:
         """Record an input that was not built."""
@@ -207,7 +240,7 @@ class Builder:
             if rewrites:
                 self.sorter = self.sorter.rewritten(_rekey(rewrites))
                 merge_nodes(self.graph.graph, rewrites)
-            _write_outputs(self.sorter, self.graph.graph, result, options)
+            _write_outputs(self.sorter, frozenset(self._dropped), self.graph.graph, result, options)
         finally:
             self.sorter.close()
         return result
@@ -245,13 +278,24 @@ def _rekey(rewrites: dict[str, str]) -> Callable[[Triple], Triple | None]:
 
 
 def _write_outputs(
-    sorter: TripleSorter, g: nx.DiGraph[str], result: BuildResult, options: BuildOptions
+    sorter: QuadSorter,
+    dropped: frozenset[str],
+    g: nx.DiGraph[str],
+    result: BuildResult,
+    options: BuildOptions,
 ) -> None:
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     nt = out / "graph.nt"
-    result.triples = write_ntriples(sorter.lines(), nt)
     outputs = {"ntriples": nt}
+    if options.nquads:
+        with atomic_write(out / "graph.nq") as nq:
+            result.triples = write_ntriples(
+                triples_of(sorter.lines(), drop_graphs=dropped, nquads=nq), nt
+            )
+        outputs["nquads"] = out / "graph.nq"
+    else:
+        result.triples = write_ntriples(triples_of(sorter.lines(), drop_graphs=dropped), nt)
     with nt.open(encoding="utf-8") as fh:
         write_turtle(fh, out / "graph.ttl")
     outputs["turtle"] = out / "graph.ttl"
