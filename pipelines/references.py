@@ -219,7 +219,7 @@ def parse_reference(text: str, *, ordinal: int = 1) -> Reference:
         authors=parts.authors,
         authors_complete=parts.complete,
         title=_clean_field(parts.title),
-        journal=_clean_field(parts.journal),
+        journal=_clean_field(parts.journal, abbreviated_ok=True),
         year=parts.year,
         volume=_clean_field(parts.volume),
         issue=_clean_field(parts.issue),
@@ -522,10 +522,15 @@ def _split_title(text: str) -> tuple[str | None, str | None]:
     return (title or None), (journal or None)
 
 
-def _clean_field(value: str | None) -> str | None:
+def _clean_field(value: str | None, *, abbreviated_ok: bool = False) -> str | None:
+    """Trim spaces and separators; drop a final period unless it ends an abbreviation.
+
+    ``abbreviated_ok`` keeps it for names abbreviated with periods ("Bound.-Lay. Meteorol.").
+    """
     if value is None:
         return None
     value = re.sub(r"\s+", " ", value).strip().strip(",;:").strip()
-    if value.endswith(".") and not re.search(r"\b[A-Z][a-z]{0,4}\.$", value):
+    keep = abbreviated_ok and "." in value[:-1]
+    if value.endswith(".") and not keep and not re.search(r"\b[A-Z][a-z]{0,4}\.$", value):
         value = value[:-1].rstrip()
     return value or None

@@ -574,6 +574,8 @@ def _read_header(header: list[tuple[int, str]]) -> _Header:
             h.labels.append(line)
     for number, line in header[start:]:
         if _is_meta_line(line):
+            if h.title is None:
+                h.expected_title_line = number + 1
             continue
         if h.title is None:
             if _ET_AL_LINE.match(line):
