@@ -12,7 +12,7 @@ network or change data (``SERVICE``, ``LOAD``, any update) are refused before th
 
 Example:
     >>> [q.name for q in named_queries()][:3]
-    ['authors', 'citing', 'cited-works']
+    ['authors', 'cited-works', 'citing']
     >>> check_query("SELECT * WHERE { SERVICE <http://x> { ?s ?p ?o } }")
     Traceback (most recent call last):
     ...

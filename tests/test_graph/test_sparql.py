@@ -51,9 +51,12 @@ def test_most_cited_and_citing(store: ox.Store) -> None:
 
 
 def test_parameter_is_bound_as_a_term_not_spliced(store: ox.Store) -> None:
-    evil = "x> } UNION { ?s ?p ?o } #"
-    result = run_query(store, load_query("citing"), {"work": f"urn:{evil}"})
-    assert result.rows == []
+    evil = '" } UNION { ?w ?p ?t } #'
+    query = load_query("SELECT ?w ?t WHERE { ?w dcterms:title ?t }")
+    assert len(run_query(store, query).rows) == 12  # 6 works and their 6 journals
+    assert run_query(store, query, {"t": evil}).rows == []
+    with pytest.raises(UnknownQueryError, match="parameter work: .* is not a valid iri"):
+        run_query(store, load_query("citing"), {"work": "urn:x> } UNION { ?s ?p ?o } #"})
 
 
 def test_missing_and_unknown_parameters(store: ox.Store) -> None:

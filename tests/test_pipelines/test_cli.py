@@ -123,7 +123,9 @@ def test_query_on_a_broken_rdf_file_names_it(tmp_path: Path) -> None:
     bad.write_text("<urn:a> <urn:b> .\n")
     result = runner.invoke(app, ["query", str(bad), "keywords"])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"citegraph: error: {bad}: not valid TURTLE")
+    assert result.stderr.startswith(
+        f"citegraph: error: {bad}: not valid Turtle: Parser error at line 1 column 17"
+    )
 
 
 def test_render_and_export_from_rdf(seed_out: Path, tmp_path: Path) -> None:

