@@ -55,7 +55,7 @@ def test_parameter_is_bound_as_a_term_not_spliced(store: ox.Store) -> None:
     query = load_query("SELECT ?w ?t WHERE { ?w dcterms:title ?t }")
     assert len(run_query(store, query).rows) == 12  # 6 works and their 6 journals
     assert run_query(store, query, {"t": evil}).rows == []
-    with pytest.raises(UnknownQueryError, match="parameter work: .* is not a valid iri"):
+    with pytest.raises(UnknownQueryError, match=r"parameter work: .* is not a valid iri"):
         run_query(store, load_query("citing"), {"work": "urn:x> } UNION { ?s ?p ?o } #"})
 
 
