@@ -206,6 +206,35 @@ def formats() -> None:
         typer.echo(f"  {exp.name:<22} {exp.description}")
 
 
+@reference_app.command("parse")
+def reference_parse() -> None:
+    """Parse reference strings, one per line on stdin, into JSON lines on stdout (authors,
+    title, journal, year, volume, issue, pages, doi, pmid)."""
+    import json
+
+    from pipelines.references import parse_reference
+
+    for number, line in enumerate(sys.stdin, start=1):
+        text = line.strip()
+        if not text:
+            continue
+        ref = parse_reference(text, ordinal=number)
+        record = {
+            "authors": list(ref.authors),
+            "authors_complete": ref.authors_complete,
+            "title": ref.title,
+            "journal": ref.journal,
+            "year": ref.year,
+            "volume": ref.volume,
+            "issue": ref.issue,
+            "pages": ref.pages,
+            "doi": ref.ids.doi,
+            "pmid": ref.ids.pmid,
+            "pmcid": ref.ids.pmcid,
+        }
+        typer.echo(json.dumps(record, ensure_ascii=False))
+
+
 def main() -> None:
     """Entry point of the ``citegraph`` console script."""
     app()

@@ -151,3 +151,43 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert f"citegraph {command}" in readme, command
+
+
+def test_a_bad_record_is_reported_and_the_good_ones_are_built(tmp_path: Path) -> None:
+    """The real 4-record export with the PMID line of record 2 removed."""
+    from tests.conftest import FIXTURES
+
+    lines = (
+        (FIXTURES / "pubmed_abstract_text_export__literature_networks_excerpt.txt")
+        .read_text(encoding="utf-8")
+        .splitlines(keepends=True)
+    )
+    pmid_lines = [i for i, line in enumerate(lines) if line.startswith("PMID:")]
+    del lines[pmid_lines[1]]
+    damaged = tmp_path / "export.txt"
+    damaged.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(damaged), "--out", str(out), "--no-html"])
+    assert result.exit_code == 3
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("citegraph: skipped:")]
+    assert re.match(rf"citegraph: skipped: {re.escape(str(damaged))}: record 2, line \d+: ", line)
+    report = json.loads((out / "report.json").read_text())
+    assert report["articles"] == 3 and len(report["skipped"]) == 1
+    assert report["skipped"][0]["record"] == 2
+
+
+def test_reference_parse_reads_stdin_and_writes_json_lines() -> None:
+    seed_refs = [
+        line.split("1. ", 1)[1]
+        for line in SEED.read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith("1. ")
+    ]
+    assert len(seed_refs) == 5
+    result = runner.invoke(app, ["reference", "parse"], input="\n".join(seed_refs) + "\n")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(rows) == 5
+    assert rows[0]["authors"][:2] == ["Popoviciu MS", "Kaka N"]
+    assert rows[0]["journal"] == "J Pers Med" and rows[0]["year"] == 2023
+    assert rows[0]["volume"] == "13" and rows[0]["pages"] == "422"
+    assert rows[1]["pages"] == "6152-6164.e18"
