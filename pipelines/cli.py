@@ -164,9 +164,17 @@ def render(
     """Draw the citation graph of an RDF file as one self-contained, offline HTML page."""
     from graph.render import write_html
 
+    if size_by not in ("citations", "pagerank"):
+        raise _fail(f"--size-by must be citations or pagerank, not {size_by!r}")
     try:
         g = _load_graph(source)
-        write_html(g, out, title=title, size_by=size_by, max_nodes=max_nodes)
+        write_html(
+            g,
+            out,
+            title=title,
+            size_by="pagerank" if size_by == "pagerank" else "citations",
+            max_nodes=max_nodes,
+        )
     except CitegraphError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"Wrote {out}")
