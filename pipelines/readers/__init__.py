@@ -70,7 +70,7 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
 
 
 def _registry() -> tuple[ReaderSpec, ...]:
-    from pipelines.readers import pubmed_text
+    import pipelines.readers.pubmed_text as pubmed_text
 
     specs: list[ReaderSpec] = [
         ReaderSpec(
@@ -94,7 +94,7 @@ def _optional_specs() -> list[ReaderSpec]:
     """Readers for the structured formats (PubMed XML, MEDLINE, JATS)."""
     specs: list[ReaderSpec] = []
     try:
-        from pipelines.readers import pubmed_xml
+        import pipelines.readers.pubmed_xml as pubmed_xml
     except ImportError:  # pragma: no cover - module added by the readers issue
         pass
     else:
@@ -107,7 +107,7 @@ def _optional_specs() -> list[ReaderSpec]:
             )
         )
     try:
-        from pipelines.readers import jats
+        import pipelines.readers.jats as jats
     except ImportError:  # pragma: no cover
         pass
     else:
@@ -115,7 +115,7 @@ def _optional_specs() -> list[ReaderSpec]:
             ReaderSpec("jats", jats.sniff_jats, jats.read_jats, "PMC / publisher JATS XML")
         )
     try:
-        from pipelines.readers import medline
+        import pipelines.readers.medline as medline
     except ImportError:  # pragma: no cover
         pass
     else:
