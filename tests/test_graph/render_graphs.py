@@ -16,10 +16,14 @@ XSS = "<img src=x onerror=window.__xss=1>"
 
 def seed_graph() -> nx.DiGraph[str]:
     """The seed page read by the page reader and made into the citation graph (6 nodes)."""
+    from graph.model import Article
     from graph.network import add_metrics, citation_graph
     from pipelines.readers import read_any
 
-    return add_metrics(citation_graph(read_any(SEED)))
+    records = list(read_any(SEED))
+    articles = [r for r in records if isinstance(r, Article)]
+    assert articles == records, records
+    return add_metrics(citation_graph(articles))
 
 
 def linqs_edges(path: Path = LINQS) -> list[tuple[str, str]]:

@@ -172,9 +172,8 @@ def test_size_by_citations_or_pagerank() -> None:
 @needs_corpus
 def test_max_nodes_keeps_articles_and_highest_pagerank(corpus: nx.DiGraph[str]) -> None:
     g = nx.compose(corpus, seed_graph())
-    for n, kind in g.nodes(data="kind"):
-        if n in corpus:
-            g.nodes[n]["kind"] = "cited" if kind == "article" else kind
+    for n in corpus:
+        g.nodes[n]["kind"] = "cited"  # the seed's article is the only input article
     assert g.number_of_nodes() == 2006
     data = page_data(html_document(g, max_nodes=500))
     kept = [n["id"] for n in data["nodes"]]

@@ -326,7 +326,7 @@ def test_corpus_graph_of_2000_nodes_renders(tmp_path: Path, open_page: Any) -> N
     link = loaded.page.locator("#panel a")
     assert link.get_attribute("href") == f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
     loaded.page.locator("#legend input[data-kind=cited]").uncheck()
-    articles = [n for n, k in g.nodes(data="kind") if k == "article"]
+    articles = [n for n in g if g.nodes[n]["kind"] == "article"]
     assert drawn_counts(loaded) == (
         len(articles),
         g.subgraph(articles).number_of_edges(),
