@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 
@@ -56,6 +56,7 @@ class BuildOptions:
     nquads: bool = False
     exports: tuple[str, ...] = ()
     max_nodes: int = 2000
+    size_by: Literal["citations", "pagerank"] = "citations"
     title: str | None = None
     on_record: Callable[[int], None] | None = None
 
@@ -322,7 +323,13 @@ def _write_outputs(
     if options.html:
         from graph.render import write_html
 
-        write_html(g, out / "graph.html", title=options.title or _title(g))
+        write_html(
+            g,
+            out / "graph.html",
+            title=options.title or _title(g),
+            max_nodes=options.max_nodes,
+            size_by=options.size_by,
+        )
         outputs["html"] = out / "graph.html"
     result.outputs = {k: str(v) for k, v in outputs.items()}
     with atomic_write(out / "report.json") as fh:

@@ -64,6 +64,9 @@ def build(
         typer.Option("--export", "-e", help="Extra graph export: gexf, json, cytoscape, csv."),
     ] = None,
     max_nodes: Annotated[int, typer.Option(help="Most nodes drawn in graph.html.")] = 2000,
+    size_by: Annotated[
+        str, typer.Option(help="Node size in graph.html: citations or pagerank.")
+    ] = "citations",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Read articles and write RDF (graph.nt, graph.ttl, graph.jsonld), the citation graph
@@ -73,13 +76,19 @@ def build(
     from pipelines.progress import Progress
 
     exports = tuple(x for item in export or [] for x in item.split(",") if x)
+    if size_by not in ("citations", "pagerank"):
+        raise _fail(f"--size-by must be citations or pagerank, not {size_by!r}")
     with Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         try:
-            result = run_build(
-                inputs,
-                BuildOptions(out=out, html=html, exports=exports, max_nodes=max_nodes,
-                             on_record=progress.update),
-            )  # fmt: skip
+            options = BuildOptions(
+                out=out,
+                html=html,
+                exports=exports,
+                max_nodes=max_nodes,
+                size_by="pagerank" if size_by == "pagerank" else "citations",
+                on_record=progress.update,
+            )
+            result = run_build(inputs, options)
         except CitegraphError as exc:
             raise _fail(str(exc)) from None
     for skip in result.skipped:
