@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 
 import rdflib
 from rdflib import URIRef
@@ -384,7 +383,7 @@ def article_triples(article: Article, keyer: WorkKeyer = work_iri) -> Iterator[T
         yield s, _DERIVED, src
         yield src, _A, _SOURCEREC
         yield src, _SRCFORMAT, literal(article.source.format)
-        yield src, _SRCFILE, literal(Path(article.source.file).name)
+        yield src, _SRCFILE, literal(article.source.file)
         yield src, _POSITION, literal(article.source.record)
     for ref in article.references:
         yield from _reference_triples(s, article.year, ref, keyer, src)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -109,14 +109,16 @@ class BuildResult:
         return data
 
 
-def iter_input_files(inputs: Iterable[Path]) -> Iterator[Path | Skip]:
+def iter_input_files(inputs: Iterable[Path]) -> Iterator[tuple[Path, str] | Skip]:
     """Expand inputs: files as given, directories recursively (sorted, hidden names skipped).
 
-    A missing path is yielded as a :class:`Skip`.
+    Each file comes with its label: its path relative to the directory given, or its name
+    when the file itself was given. Labels name the source records in the RDF, so output
+    does not depend on where the input lies. A missing path is yielded as a :class:`Skip`.
 
     Example:
-        >>> [str(p) for p in iter_input_files([Path("data")])][:1]
-        ['data/pubmed-page-wjsc-2025-106856.txt']
+        >>> next(iter_input_files([Path("data")]))
+        (PosixPath('data/pubmed-page-wjsc-2025-106856.txt'), 'pubmed-page-wjsc-2025-106856.txt')
     """
     for path in inputs:
         if path.is_dir():
@@ -125,11 +127,11 @@ def iter_input_files(inputs: Iterable[Path]) -> Iterator[Path | Skip]:
                 rel = child.relative_to(path)
                 if child.is_file() and not any(p.startswith(".") for p in rel.parts):
                     found = True
-                    yield child
+                    yield child, rel.as_posix()
             if not found:
                 yield Skip(str(path), "directory holds no files")
         elif path.exists():
-            yield path
+            yield path, path.name
         else:
             yield Skip(str(path), "no such file or directory")
 
@@ -208,8 +210,18 @@ class Builder:
         """Record an input that was not built."""
         self.result.skipped.append(skip)
 
-    def add_file(self, path: Path, on_record: Callable[[int], None] | None = None) -> None:
-        """Read every record of one file; bad records and unreadable files become skips."""
+    def add_file(
+        self,
+        path: Path,
+        on_record: Callable[[int], None] | None = None,
+        *,
+        label: str | None = None,
+    ) -> None:
+        """Read every record of one file; bad records and unreadable files become skips.
+
+        ``label`` (default: the file name) names the file in the RDF provenance.
+        """
+        name = label or path.name
         self.result.inputs.append(str(path))
         try:
             for record in _records(path):
@@ -218,6 +230,8 @@ class Builder:
                         Skip(record.file or str(path), record.message, record.record, record.line)
                     )
                     continue
+                if record.source is not None and record.source.file != name:
+                    record = replace(record, source=replace(record.source, file=name))
                 self.add_article(record)
                 if on_record is not None:
                     on_record(self.result.articles)
@@ -259,7 +273,8 @@ def build(inputs: Iterable[Path], options: BuildOptions) -> BuildResult:
             builder.result.inputs.append(item.file)
             builder.add_skip(item)
         else:
-            builder.add_file(item, options.on_record)
+            path, label = item
+            builder.add_file(path, options.on_record, label=label)
     result = builder.finish(options)
     result.seconds = time.perf_counter() - start
     return result

@@ -172,3 +172,15 @@ def test_work_iri_prefers_pmid_then_pmcid_then_doi(seed_article: Article) -> Non
     assert str(work_iri(Identifiers(pmid="40740535", pmcid="PMC1", doi=SEED_DOI))) == (
         "https://identifiers.org/pubmed:40740535"
     )
+
+
+def test_output_does_not_depend_on_where_the_input_lies(seed_out: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "deep" / "folder"
+    elsewhere.mkdir(parents=True)
+    copy = elsewhere / SEED.name
+    copy.write_bytes(SEED.read_bytes())
+    build([copy.resolve()], BuildOptions(out=tmp_path / "a", html=False))
+    build([elsewhere.parent.parent], BuildOptions(out=tmp_path / "b", html=False))
+    assert (tmp_path / "a" / "graph.nt").read_bytes() == (seed_out / "graph.nt").read_bytes()
+    nt_b = (tmp_path / "b" / "graph.nt").read_text()
+    assert '"deep/folder/pubmed-page-wjsc-2025-106856.txt"' in nt_b
