@@ -34,7 +34,6 @@ from typing import Any
 from lxml import etree
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "eutils"
-_PARSER = dict(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 @dataclass
@@ -60,7 +59,8 @@ class Fault:
 
 
 def _parse(data: bytes) -> etree._Element:
-    return etree.fromstring(data, etree.XMLParser(**_PARSER))
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.fromstring(data, parser)
 
 
 class Recorded:
@@ -142,16 +142,17 @@ class Recorded:
         pmid = self.dois().get(m.group(1).lower())
         body = self.esearch_bodies["hart rk[author]"]
         root = _parse(body)
-        root.find("Count").text = root.find("RetMax").text = "1" if pmid else "0"
-        idlist = root.find("IdList")
+        count, retmax, idlist = root.find("Count"), root.find("RetMax"), root.find("IdList")
+        assert count is not None and retmax is not None and idlist is not None
+        count.text = retmax.text = "1" if pmid else "0"
         for el in list(idlist):
             idlist.remove(el)
         if pmid:
             etree.SubElement(idlist, "Id").text = pmid
         for tag in ("TranslationSet", "QueryTranslation"):
-            el = root.find(tag)
-            if el is not None:
-                root.remove(el)
+            found = root.find(tag)
+            if found is not None:
+                root.remove(found)
         return body.split(b"<eSearchResult>")[0] + etree.tostring(root) + b"\n"
 
     def ecitmatch(self, bdata: str) -> bytes:

@@ -325,6 +325,8 @@ def test_search_past_the_10000_cap_splits_by_publication_date() -> None:
     years = {"1234567": 1975, "23121403": 2012, "29915538": 2018}
 
     class DatedClient(EutilsClient):
+        calls: list[tuple[str | None, str | None, int]]
+
         def esearch(
             self,
             term: str,
@@ -342,11 +344,11 @@ def test_search_past_the_10000_cap_splits_by_publication_date() -> None:
             return SearchResult(count=len(hits), ids=tuple(hits[:retmax]))
 
     client = DatedClient(env={})
-    client.calls = []  # type: ignore[attr-defined]
+    client.calls = []
     ids = client.search_ids("x", max_per_query=1, last_day=dt.date(2024, 12, 31))
     assert ids == ["1234567", "23121403", "29915538"]
-    ranged = [c for c in client.calls if c[0]]  # type: ignore[attr-defined]
-    assert all(c[0] <= c[1] for c in ranged)
+    ranged = [(lo, hi) for lo, hi, _ in client.calls if lo and hi]
+    assert ranged and all(lo <= hi for lo, hi in ranged)
     assert client.search_ids("x", max_per_query=1, limit=2, last_day=dt.date(2024, 12, 31)) == [
         "1234567",
         "23121403",
