@@ -115,7 +115,7 @@ class RateLimiter:
         max_calls: int,
         period: float = 1.0,
         *,
-        margin: float = 0.05,
+        margin: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:

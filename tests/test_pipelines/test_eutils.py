@@ -277,7 +277,7 @@ def test_rate_without_key_is_at_most_3_per_second(server: ReplayServer) -> None:
     times = [s.t for s in server.requests()]
     assert len(times) == 7
     assert _max_in_window(times) == 3
-    assert times[-1] - times[0] < 2.5  # limited, not needlessly slow
+    assert times[-1] - times[0] < 3.0  # limited, not needlessly slow
 
 
 def test_rate_with_key_is_at_most_10_per_second(
@@ -291,7 +291,7 @@ def test_rate_with_key_is_at_most_10_per_second(
     times = [s.t for s in server.requests()]
     assert len(times) == 21
     assert _max_in_window(times) == 10
-    assert times[-1] - times[0] < 2.5
+    assert times[-1] - times[0] < 3.0
 
 
 def test_rate_limit_holds_across_threads_sharing_the_client(server: ReplayServer) -> None:
