@@ -259,7 +259,8 @@ class Reference:
 
     ``raw`` is the reference string as printed; the other fields are what could be read from
     it or from the structured markup around it. ``has_pubmed_record`` / ``has_pmc_record``
-    record the "- PubMed" / "- PMC" link labels of PubMed pages.
+    record the "- PubMed" / "- PMC" link labels of PubMed pages; ``resolved_by`` names the
+    service that found ``ids`` when the reference itself did not carry them ("ecitmatch").
 
     Example:
         >>> r = Reference(raw="Doe J. A study. J Test. 2020;1:1-2.", ordinal=1, year=2020)
@@ -282,6 +283,7 @@ class Reference:
     has_pubmed_record: bool = False
     has_pmc_record: bool = False
     publication_type: str | None = None
+    resolved_by: str | None = None
 
     @property
     def pages(self) -> str | None:

@@ -169,8 +169,34 @@ class CitationGraphBuilder:
                     g.nodes[cited].setdefault(k, v)
             if cited != node and not g.has_edge(node, cited):
                 g.add_edge(
-                    node, cited, relation="cites", provenance=provenance, ordinal=ref.ordinal
+                    node,
+                    cited,
+                    relation="cites",
+                    provenance=ref.resolved_by or provenance,
+                    ordinal=ref.ordinal,
                 )
+
+    def add_link(self, citing: Identifiers, cited: Identifiers, provenance: str) -> None:
+        """Add a citation known from a link service (no reference entry behind it).
+
+        Example:
+            >>> b = CitationGraphBuilder()
+            >>> b.add_link(Identifiers(pmid="1"), Identifiers(pmid="2"), "elink")
+            >>> b.graph.edges["https://identifiers.org/pubmed:1",
+            ...               "https://identifiers.org/pubmed:2"]["provenance"]
+            'elink'
+        """
+        a, b = self._keyer(citing), self._keyer(cited)
+        if a is None or b is None or a == b:
+            return
+        for n, ids in ((str(a), citing), (str(b), cited)):
+            if n not in self.graph:
+                attrs: dict[str, Any] = {"kind": CITED, "label": f"PMID {ids.pmid}"}
+                _put(attrs, "pmid", ids.pmid)
+                _put(attrs, "doi", ids.doi)
+                self.graph.add_node(n, **attrs)
+        if not self.graph.has_edge(str(a), str(b)):
+            self.graph.add_edge(str(a), str(b), relation="cites", provenance=provenance)
 
     def remove(self, ids: Identifiers) -> None:
         """Withdraw a deleted article: its citations go; it stays as a cited work if cited.

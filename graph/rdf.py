@@ -60,6 +60,7 @@ __all__ = [
     "article_triples",
     "cited_work_iri",
     "iri",
+    "link_triples",
     "literal",
     "to_rdflib",
 ]
@@ -165,6 +166,7 @@ _SOURCEREC = iri(str(CITEGRAPH.SourceRecord))
 _SRCFORMAT = iri(str(CITEGRAPH.sourceFormat))
 _SRCFILE = iri(str(CITEGRAPH.sourceFile))
 _DERIVED = iri(str(PROV.wasDerivedFrom))
+_PROVENANCE = iri(str(CITEGRAPH.provenance))
 _TRUE = f'"true"^^<{XSD.boolean}>'
 _FALSE = f'"false"^^<{XSD.boolean}>'
 
@@ -250,6 +252,8 @@ def _reference_triples(
         yield citation, _CITATION_DATE, literal(f"{citing_year:04d}", datatype=str(XSD.gYear))
     if graph_src:
         yield citation, _DERIVED, graph_src
+    if ref.resolved_by:
+        yield citation, _PROVENANCE, literal(ref.resolved_by)
     # What the reference says about the cited work.
     yield cited, _A, _EXPRESSION
     if cited_ref is None:
@@ -411,6 +415,29 @@ def _author_triples(s: str, authors: tuple[Author, ...], *, complete: bool) -> I
             yield person, _FAMILY, literal(author.family)
         if author.given:
             yield person, _GIVEN, literal(author.given)
+
+
+def link_triples(citing: Identifiers, cited: Identifiers, provenance: str) -> Iterator[Triple]:
+    """Yield the triples of a citation known from a link service (e.g. NCBI elink), not from
+    a reference list: ``cito:cites``, the reified citation with its provenance, and the ids.
+
+    Example:
+        >>> ts = list(link_triples(Identifiers(pmid="1"), Identifiers(pmid="2"), "elink"))
+        >>> ts[0]
+        ('<https://identifiers.org/pubmed:1>', '<http://purl.org/spar/cito/cites>', '<https://identifiers.org/pubmed:2>')
+    """
+    a, b = work_iri(citing), work_iri(cited)
+    if a is None or b is None:
+        raise ValueError("a link needs an identifier at both ends")
+    s, o = iri(a), iri(b)
+    yield s, _CITES, o
+    citation = iri(citation_iri(str(a), str(b)))
+    yield citation, _A, _CITATION
+    yield citation, _CITING_ENTITY, s
+    yield citation, _CITED_ENTITY, o
+    yield citation, _PROVENANCE, literal(provenance)
+    yield o, _A, _EXPRESSION
+    yield from _ids_triples(o, cited, b)
 
 
 def to_rdflib(triples: Iterable[Triple]) -> rdflib.Graph:

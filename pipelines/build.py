@@ -28,9 +28,9 @@ import networkx as nx
 from graph.atomic import atomic_write
 from graph.errors import InputError, MalformedRecordError
 from graph.export import export
-from graph.model import Article
+from graph.model import Article, Identifiers
 from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
-from graph.rdf import Triple, article_triples, iri
+from graph.rdf import Triple, article_triples, iri, link_triples
 from graph.serialize import QuadSorter, triples_of, write_jsonld, write_ntriples, write_turtle
 from graph.vocab import SCHEMA, mint_uuid, source_iri
 from pipelines.identity import IdentityMap
@@ -92,6 +92,7 @@ class BuildResult:
     cited_works: int = 0
     unresolved_works: int = 0
     merged_ids: int = 0
+    links: int = 0
     superseded: int = 0
     deleted: list[str] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
@@ -205,6 +206,16 @@ class Builder:
         self._dropped.update(earlier)
         if earlier:
             self.graph.remove(article.ids)
+
+    def add_link(self, citing: Identifiers, cited: Identifiers, provenance: str) -> None:
+        """Add a citation known from a link service such as NCBI elink (no reference entry);
+        its triples go to one named graph per provenance."""
+        self.identity.add(citing)
+        self.identity.add(cited)
+        graph = f"<{mint_uuid('source', f'links|{provenance}')}>"
+        self.sorter.add_all(link_triples(citing, cited, provenance), graph)
+        self.graph.add_link(citing, cited, provenance)
+        self.result.links += 1
 
     def add_skip(self, skip: Skip) -> None:
         """Record an input that was not built."""
