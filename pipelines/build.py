@@ -94,6 +94,7 @@ class BuildResult:
     merged_ids: int = 0
     links: int = 0
     superseded: int = 0
+    fetch: dict[str, Any] | None = None
     deleted: list[str] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -221,16 +222,9 @@ class Builder:
         """Record an input that was not built."""
         self.result.skipped.append(skip)
 
-    def add_file(
-        self,
-        path: Path,
-        on_record: Callable[[int], None] | None = None,
-        *,
-        label: str | None = None,
-    ) -> None:
-        """Read every record of one file; bad records and unreadable files become skips.
-
-        ``label`` (default: the file name) names the file in the RDF provenance.
+    def read_file(self, path: Path, *, label: str | None = None) -> Iterator[Article]:
+        """Yield the articles of one file without adding them; bad records and unreadable
+        files become skips. ``label`` (default: the file name) names the file in the RDF.
         """
         name = label or path.name
         self.result.inputs.append(str(path))
@@ -243,12 +237,34 @@ class Builder:
                     continue
                 if record.source is not None and record.source.file != name:
                     record = replace(record, source=replace(record.source, file=name))
-                self.add_article(record)
-                if on_record is not None:
-                    on_record(self.result.articles)
+                yield record
             self.result.files_read += 1
         except InputError as exc:
             self.add_skip(Skip(exc.file or str(path), exc.message, exc.record, exc.line))
+
+    def add_file(
+        self,
+        path: Path,
+        on_record: Callable[[int], None] | None = None,
+        *,
+        label: str | None = None,
+    ) -> None:
+        """Read and add every record of one file (see :meth:`read_file`)."""
+        for article in self.read_file(path, label=label):
+            self.add_article(article)
+            if on_record is not None:
+                on_record(self.result.articles)
+
+    def add_inputs(
+        self, inputs: Iterable[Path], on_record: Callable[[int], None] | None = None
+    ) -> None:
+        """Add every file of ``inputs`` (files and directories, see :func:`iter_input_files`)."""
+        for item in iter_input_files(inputs):
+            if isinstance(item, Skip):
+                self.result.inputs.append(item.file)
+                self.add_skip(item)
+            else:
+                self.add_file(item[0], on_record, label=item[1])
 
     def finish(self, options: BuildOptions) -> BuildResult:
         """Resolve identities, write every output into ``options.out`` and return the result.
@@ -279,13 +295,7 @@ def build(inputs: Iterable[Path], options: BuildOptions) -> BuildResult:
     """
     start = time.perf_counter()
     builder = Builder()
-    for item in iter_input_files(inputs):
-        if isinstance(item, Skip):
-            builder.result.inputs.append(item.file)
-            builder.add_skip(item)
-        else:
-            path, label = item
-            builder.add_file(path, options.on_record, label=label)
+    builder.add_inputs(inputs, options.on_record)
     result = builder.finish(options)
     result.seconds = time.perf_counter() - start
     return result

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import networkx as nx
 import typer
@@ -52,6 +52,128 @@ def _params(values: list[str]) -> dict[str, str]:
     return out
 
 
+_NET = "Network (NCBI E-utilities)"
+_FETCH_HELP = "Complete the inputs from NCBI: records, what they cite, PMIDs for references."
+
+Direction = Annotated[
+    str,
+    typer.Option(help="Follow citations: refs (what they cite), cited-by, or both.",
+                 rich_help_panel=_NET),
+]  # fmt: skip
+Depth = Annotated[int, typer.Option(help="Citation hops to follow.", rich_help_panel=_NET)]
+MaxArticles = Annotated[
+    int, typer.Option(help="Most records fetched in one run.", rich_help_panel=_NET)
+]
+EutilsUrl = Annotated[
+    str | None,
+    typer.Option(help="E-utilities base URL (default: $CITEGRAPH_EUTILS_URL, else NCBI's).",
+                 rich_help_panel=_NET),
+]  # fmt: skip
+CacheDir = Annotated[
+    Path | None,
+    typer.Option(help="Response cache (default: ~/.cache/citegraph).", rich_help_panel=_NET),
+]
+Offline = Annotated[
+    bool,
+    typer.Option(help="Build only from the cache and say what is missing.", rich_help_panel=_NET),
+]
+
+
+def _build_options(
+    out: Path, html: bool, export: list[str] | None, max_nodes: int, size_by: str, on_record: Any
+) -> Any:
+    from pipelines.build import BuildOptions
+
+    if size_by not in ("citations", "pagerank"):
+        raise _fail(f"--size-by must be citations or pagerank, not {size_by!r}")
+    return BuildOptions(
+        out=out,
+        html=html,
+        exports=tuple(x for item in export or [] for x in item.split(",") if x),
+        max_nodes=max_nodes,
+        size_by="pagerank" if size_by == "pagerank" else "citations",
+        on_record=on_record,
+    )
+
+
+def _summarise(result: Any, quiet: bool) -> None:
+    for skip in result.skipped:
+        typer.echo(f"citegraph: skipped: {skip.message()}", err=True)
+    if not quiet:
+        plural = "" if result.articles == 1 else "s"
+        typer.echo(
+            f"Read {result.articles} article{plural} from {result.files_read} file(s): "
+            f"{result.references} references, {result.keywords} keywords, "
+            f"{result.mesh_headings} MeSH headings."
+        )
+        if result.fetch is not None:
+            f = result.fetch
+            typer.echo(
+                f"Fetched {f['fetched']} records in {f['requests']} requests; "
+                f"{f['links']} elink citations; {f['references_resolved']} of "
+                f"{f['references_sent']} references resolved by ECitMatch; "
+                f"{len(f['unknown'])} unknown, {len(f['not_fetched'])} left out by "
+                f"--max-articles, {len(f['cache_misses'])} missing from the cache."
+            )
+            typer.echo(f"Note: {f['note']}.")
+        typer.echo(
+            f"Graph: {result.nodes} nodes ({result.cited_works} cited works with ids, "
+            f"{result.unresolved_works} unresolved), {result.edges} citations, "
+            f"{result.triples} triples; {len(result.skipped)} skipped; {result.seconds:.2f} s."
+        )
+        for name in sorted(result.outputs):
+            typer.echo(f"  {name:<12} {result.outputs[name]}")
+        if "html" in result.outputs:
+            typer.echo(f"Open {result.outputs['html']} in a browser to explore the graph.")
+    if result.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+def _run_build(
+    inputs: list[Path],
+    seeds: list[str],
+    live: bool,
+    options: Any,
+    net: dict[str, Any],
+) -> Any:
+    """Read inputs (and fetch, when asked) into a Builder, then write everything."""
+    import dataclasses
+    import time
+
+    from pipelines.build import Builder
+
+    start = time.perf_counter()
+    builder = Builder()
+    if not live:
+        builder.add_inputs(inputs, options.on_record)
+        result = builder.finish(options)
+    else:
+        from pipelines.build import iter_input_files
+        from pipelines.cache import ResponseCache, default_cache_dir
+        from pipelines.eutils import EutilsClient
+        from pipelines.live import FetchOptions, fetch_into
+
+        if net["direction"] not in ("refs", "cited-by", "both"):
+            raise _fail(f"--direction must be refs, cited-by or both, not {net['direction']!r}")
+        articles = []
+        for item in iter_input_files(inputs):
+            if isinstance(item, tuple):
+                articles += list(builder.read_file(item[0], label=item[1]))
+            else:
+                builder.result.inputs.append(item.file)
+                builder.add_skip(item)
+        cache = ResponseCache(net["cache_dir"] or default_cache_dir(), offline=net["offline"])
+        client = EutilsClient(base_url=net["eutils_url"], cache=cache)
+        fopts = FetchOptions(
+            direction=net["direction"], depth=net["depth"], max_articles=net["max_articles"]
+        )
+        report = fetch_into(builder, client, seeds, fopts, articles=articles)
+        builder.result.fetch = dataclasses.asdict(report)
+        result = builder.finish(options)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
 @app.command()
 def build(
     inputs: Annotated[
@@ -68,49 +190,81 @@ def build(
         str, typer.Option(help="Node size in graph.html: citations or pagerank.")
     ] = "citations",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    fetch: Annotated[
+        bool,
+        typer.Option(
+            "--fetch",
+            help="Complete the inputs from NCBI: their records, what they "
+            "cite, PMIDs for their references.",
+            rich_help_panel=_NET,
+        ),
+    ] = False,
+    direction: Direction = "refs",
+    depth: Depth = 1,
+    max_articles: MaxArticles = 500,
+    eutils_url: EutilsUrl = None,
+    cache_dir: CacheDir = None,
+    offline: Offline = False,
 ) -> None:
     """Read articles and write RDF (graph.nt, graph.ttl, graph.jsonld), the citation graph
     (citations.graphml), graph.html and report.json into OUT."""
-    from pipelines.build import BuildOptions
-    from pipelines.build import build as run_build
     from pipelines.progress import Progress
 
-    exports = tuple(x for item in export or [] for x in item.split(",") if x)
-    if size_by not in ("citations", "pagerank"):
-        raise _fail(f"--size-by must be citations or pagerank, not {size_by!r}")
+    net = {"direction": direction, "depth": depth, "max_articles": max_articles,
+           "eutils_url": eutils_url, "cache_dir": cache_dir, "offline": offline}  # fmt: skip
     with Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        options = _build_options(out, html, export, max_nodes, size_by, progress.update)
         try:
-            options = BuildOptions(
-                out=out,
-                html=html,
-                exports=exports,
-                max_nodes=max_nodes,
-                size_by="pagerank" if size_by == "pagerank" else "citations",
-                on_record=progress.update,
-            )
-            result = run_build(inputs, options)
+            result = _run_build(inputs, [], fetch, options, net)
         except CitegraphError as exc:
             raise _fail(str(exc)) from None
-    for skip in result.skipped:
-        typer.echo(f"citegraph: skipped: {skip.message()}", err=True)
-    if not quiet:
-        plural = "" if result.articles == 1 else "s"
-        typer.echo(
-            f"Read {result.articles} article{plural} from {result.files_read} file(s): "
-            f"{result.references} references, {result.keywords} keywords, "
-            f"{result.mesh_headings} MeSH headings."
-        )
-        typer.echo(
-            f"Graph: {result.nodes} nodes ({result.cited_works} cited works with ids, "
-            f"{result.unresolved_works} unresolved), {result.edges} citations, "
-            f"{result.triples} triples; {len(result.skipped)} skipped; {result.seconds:.2f} s."
-        )
-        for name in sorted(result.outputs):
-            typer.echo(f"  {name:<12} {result.outputs[name]}")
-        if "html" in result.outputs:
-            typer.echo(f"Open {result.outputs['html']} in a browser to explore the graph.")
-    if result.skipped:
-        raise typer.Exit(EXIT_SKIPPED)
+    _summarise(result, quiet)
+
+
+@app.command("fetch")
+def fetch_cmd(
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="PMIDs or DOIs to start from.", show_default=False)
+    ] = None,
+    query: Annotated[
+        list[str] | None, typer.Option("--query", help="A PubMed search to start from.")
+    ] = None,
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Option("--from", help="Also start from the articles of these files."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("out"),
+    html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
+    export: Annotated[
+        list[str] | None,
+        typer.Option("--export", "-e", help="Extra graph export: gexf, json, cytoscape, csv."),
+    ] = None,
+    max_nodes: Annotated[int, typer.Option(help="Most nodes drawn in graph.html.")] = 2000,
+    size_by: Annotated[
+        str, typer.Option(help="Node size in graph.html: citations or pagerank.")
+    ] = "citations",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    direction: Direction = "refs",
+    depth: Depth = 1,
+    max_articles: MaxArticles = 500,
+    eutils_url: EutilsUrl = None,
+    cache_dir: CacheDir = None,
+    offline: Offline = False,
+) -> None:
+    """Fetch articles from PubMed (by PMID, DOI or search), follow their citations, and write
+    the graph into OUT like build does. NCBI_API_KEY and NCBI_EMAIL are read from the
+    environment (the key is never printed)."""
+    seeds = [*(ids or []), *(query or [])]
+    if not seeds and not inputs:
+        raise _fail("fetch needs PMIDs, DOIs, --query or --from")
+    net = {"direction": direction, "depth": depth, "max_articles": max_articles,
+           "eutils_url": eutils_url, "cache_dir": cache_dir, "offline": offline}  # fmt: skip
+    options = _build_options(out, html, export, max_nodes, size_by, None)
+    try:
+        result = _run_build(list(inputs or []), seeds, True, options, net)
+    except CitegraphError as exc:
+        raise _fail(str(exc)) from None
+    _summarise(result, quiet)
 
 
 @app.command()
