@@ -111,13 +111,22 @@ class QuadSorter:
         """Return a new sorter holding every quad of this one with its triple passed through
         ``rewrite`` (``None`` drops it). Used to re-key works once identity resolution has
         seen the whole input.
+
+        Quads that ``rewrite`` leaves as they are stay in sorted order, so they go straight
+        to one chunk file; only the changed ones are sorted again.
         """
         out = QuadSorter(self._chunk_lines)
-        for line in self.lines():
-            s, p, o, g = parse_nq_line(line)
-            t = rewrite((s, p, o))
-            if t is not None:
-                out.add(t, g)
+        out._tmpdir = Path(tempfile.mkdtemp(prefix="citegraph-sort-"))
+        kept = out._tmpdir / "kept.nq"
+        with kept.open("w", encoding="utf-8", newline="\n") as fh:
+            for line in self.lines():
+                s, p, o, g = parse_nq_line(line)
+                t = rewrite((s, p, o))
+                if t == (s, p, o):
+                    fh.write(line)
+                elif t is not None:
+                    out.add(t, g)
+        out._chunks.append(kept)
         return out
 
     def close(self) -> None:
@@ -194,21 +203,30 @@ def write_ntriples(lines: Iterable[str], path: Path | str) -> int:
 # ---------------------------------------------------------------- compact names
 
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
-_PREFIX_ITEMS = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+_PREFIX_OF_NS = {ns: prefix for prefix, ns in PREFIXES.items()}
 _RDF_TYPE = f"<{RDF.type}>"
 
 
 def _compact(term: str) -> str | None:
+    """``<http://purl.org/spar/fabio/JournalArticle>`` -> ``fabio:JournalArticle``, or None.
+
+    Every citegraph namespace ends in ``/`` or ``#``, so the namespace of an IRI is found by
+    one dictionary look-up instead of a scan of the prefix table.
+    """
     iri = term[1:-1]
-    for prefix, ns in _PREFIX_ITEMS:
-        if iri.startswith(ns):
-            local = iri[len(ns) :]
-            if _LOCAL.match(local):
-                return f"{prefix}:{local}"
-    return None
+    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+    if cut == 0:
+        return None
+    prefix = _PREFIX_OF_NS.get(iri[:cut])
+    if prefix is None:
+        return None
+    local = iri[cut:]
+    return f"{prefix}:{local}" if _LOCAL.match(local) else None
 
 
 def _turtle_term(term: str) -> str:
+    if term.startswith("<urn:"):
+        return term
     if term.startswith("<"):
         return _compact(term) or term
     if term.endswith(">") and "^^<" in term:

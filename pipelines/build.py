@@ -161,7 +161,7 @@ class Builder:
         self.result = BuildResult()
         self.identity = IdentityMap()
         self.sorter = QuadSorter()
-        self.graph = CitationGraphBuilder()
+        self.graph = CitationGraphBuilder(self.identity.keyer)
         self._keywords: set[str] = set()
         self._graphs_of_pmid: dict[str, list[str]] = {}
         self._dropped: set[str] = set()
@@ -184,7 +184,7 @@ class Builder:
         self.identity.add(article.ids)
         for ref in article.references:
             self.identity.add(ref.ids)
-        self.sorter.add_all(article_triples(article), graph)
+        self.sorter.add_all(article_triples(article, self.identity.keyer), graph)
         self.graph.add(article, replace=replace)
         r = self.result
         r.articles += 1
@@ -277,7 +277,7 @@ class Builder:
                 reasons = "; ".join(s.message() for s in result.skipped[:3]) or "no input given"
                 raise InputError(f"nothing readable ({reasons})")
             result.distinct_keywords = len(self._keywords)
-            rewrites = self.identity.rewrites()
+            rewrites = self.identity.rewrites(emitted_only=True)
             result.merged_ids = self.identity.merges
             if rewrites:
                 self.sorter = self.sorter.rewritten(_rekey(rewrites))

@@ -35,6 +35,7 @@ class IdentityMap:
 
     def __init__(self) -> None:
         self._parent: dict[str, str] = {}
+        self._emitted: set[str] = set()
         self.merges = 0
 
     def _find(self, key: str) -> str:
@@ -73,13 +74,19 @@ class IdentityMap:
         keys = ids.keys()
         if not keys:
             return None
-        scheme, _, value = self._find(keys[0]).partition(":")
+        root = self._find(keys[0])
+        self._emitted.add(root)
+        scheme, _, value = root.partition(":")
         return id_iri(scheme, value)
 
-    def rewrites(self) -> dict[str, str]:
-        """Map each provisional IRI (of any merged id) to its canonical IRI, where they differ."""
+    def rewrites(self, *, emitted_only: bool = False) -> dict[str, str]:
+        """Map each provisional IRI (of any merged id) to its canonical IRI, where they differ.
+
+        With ``emitted_only``, only IRIs that :meth:`keyer` handed out are listed: the ones
+        output written so far can hold.
+        """
         out: dict[str, str] = {}
-        for key in sorted(self._parent):
+        for key in sorted(self._emitted if emitted_only else self._parent):
             root = self._find(key)
             if root != key:
                 out[str(id_iri(*key.split(":", 1)))] = str(id_iri(*root.split(":", 1)))
