@@ -101,8 +101,9 @@ def _summarise(result: Any, quiet: bool) -> None:
         typer.echo(f"citegraph: skipped: {skip.message()}", err=True)
     if not quiet:
         plural = "" if result.articles == 1 else "s"
+        source = f"from {result.files_read} file(s)" if result.inputs else "from NCBI"
         typer.echo(
-            f"Read {result.articles} article{plural} from {result.files_read} file(s): "
+            f"Read {result.articles} article{plural} {source}: "
             f"{result.references} references, {result.keywords} keywords, "
             f"{result.mesh_headings} MeSH headings."
         )
@@ -169,6 +170,13 @@ def _run_build(
         )
         report = fetch_into(builder, client, seeds, fopts, articles=articles)
         builder.result.fetch = dataclasses.asdict(report)
+        if builder.result.articles == 0 and report.cache_misses:
+            missing = "; ".join(report.cache_misses[:3])
+            more = len(report.cache_misses) - 3
+            raise _fail(
+                f"offline, and the cache in {cache.directory} holds no answer for: {missing}"
+                + (f" (and {more} more)" if more > 0 else "")
+            )
         result = builder.finish(options)
     result.seconds = time.perf_counter() - start
     return result
