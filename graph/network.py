@@ -95,6 +95,11 @@ def _reference_attrs(ref: Reference) -> dict[str, Any]:
     attrs: dict[str, Any] = {"kind": UNRESOLVED if ref.ids.is_empty() else CITED}
     authors = list(ref.authors)
     attrs["label"] = _label(authors, ref.authors_complete, ref.year, ref.title)
+    if not ref.title and not authors:  # a reference known by its ids: name it by them
+        if ref.ids.pmid:
+            attrs["label"] = f"PMID {ref.ids.pmid}"
+        elif ref.ids.doi:
+            attrs["label"] = f"doi:{ref.ids.doi}"
     _put(attrs, "title", ref.title)
     _put(attrs, "year", ref.year)
     _put(attrs, "journal", ref.journal)

@@ -1,0 +1,154 @@
+"""The PubMed XML reader on real records: fields, markup, references, bad input, and every
+PubMed XML file of ../shared/data."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from graph.errors import InputError, MalformedRecordError
+from graph.model import Article, PubDate
+from pipelines.build import BuildOptions, build
+from pipelines.readers import detect
+from pipelines.readers.pubmed_xml import parse_pubmed_xml, read_pubmed_xml
+from tests.conftest import FIXTURES, SHARED_DATA
+
+PUBMED_XML = SHARED_DATA / "pubmed_xml"
+
+
+def _articles(path: Path) -> list[Article]:
+    out = []
+    for r in read_pubmed_xml(path):
+        assert isinstance(r, Article), r
+        out.append(r)
+    return out
+
+
+def test_a_full_record_with_references() -> None:
+    (a,) = _articles(FIXTURES / "metapub__pmid_28731372.xml")
+    assert a.ids.pmid == "28731372" and a.ids.pmcid == "PMC6108041"
+    assert a.ids.doi == "10.1177/1352458517722646"
+    assert a.title == (
+        "Exploring the effect of vitamin D3 supplementation on the anti-EBV antibody response "
+        "in relapsing-remitting multiple sclerosis."
+    )
+    assert a.journal is not None and a.journal.abbreviation == "Mult Scler"
+    assert a.journal.issn_linking == "1352-4585" and a.journal.nlm_id == "9509185"
+    assert (a.volume, a.issue, a.first_page, a.last_page) == ("24", "10", "1280", "1287")
+    assert a.pub_date == PubDate(2018, 9)
+    assert [x.name for x in a.authors[:2]] == ["Rolf L", "Muris AH"]
+    assert a.authors[0].given == "Linda" and a.authors[0].affiliations
+    assert a.abstract is not None and a.abstract.startswith("BACKGROUND: Epstein-Barr virus")
+    assert "\nOBJECTIVES: " in a.abstract
+    assert "Randomized Controlled Trial" in a.publication_types
+    assert len(a.mesh) == 11 and all(m.ui and m.ui.startswith("D") for m in a.mesh)
+    assert len(a.references) == 34
+    first = a.references[0]
+    assert first.ordinal == 1 and first.ids.pmid == "20428908"
+    assert first.raw.startswith("Santiago O, Gutierrez J, Sorlozano A, et al. Relation between")
+    assert a.references[1].ids.pmcid == "PMC400374"
+
+
+def test_mathml_orcid_and_electronic_issn() -> None:
+    (a,) = _articles(FIXTURES / "jabref__MedlineImporterTestMathML.xml")
+    assert a.title == "CellML 2.0."
+    assert a.abstract is not None and "<" not in a.abstract
+    assert a.abstract.startswith("Following are examples of MathML elements: η p 2")
+    assert a.authors[0].orcid == "0000-0003-4062-3061"
+    assert len(a.authors) == 8
+    assert a.journal is not None and a.journal.issn_electronic == "1613-4516"
+    assert a.ids.pmcid == "PMC7756617" and a.ids.doi == "10.1515/jib-2020-0021"
+    assert [k.text for k in a.keywords][:2] == ["computational physiology", "modularity"]
+    assert a.keywords[0].owner == "NOTNLM"
+
+
+def test_malformed_xml_is_reported_with_its_line() -> None:
+    path = FIXTURES / "jabref__MedlineImporterTestMalformedEntry.xml"
+    (err,) = list(read_pubmed_xml(path))
+    assert isinstance(err, MalformedRecordError)
+    assert str(err).startswith(f"{path}: record 1, line 4: not well-formed XML, column 20:")
+
+
+def test_good_records_before_a_fault_still_come_out(tmp_path: Path) -> None:
+    good = (FIXTURES / "metapub__pmid_28731372.xml").read_bytes()
+    cut = good.rindex(b"</PubmedArticleSet>")
+    damaged = good[:cut] + b"<PubmedArticle><MedlineCitation><PMID>1</PMID></Broken>"
+    records = list(parse_pubmed_xml(damaged, file="damaged.xml"))
+    assert isinstance(records[0], Article) and records[0].ids.pmid == "28731372"
+    assert isinstance(records[1], MalformedRecordError)
+    assert records[1].file == "damaged.xml" and records[1].line is not None
+
+
+def test_gzip_and_entities_are_not_expanded(tmp_path: Path) -> None:
+    xml = (
+        b'<?xml version="1.0"?><!DOCTYPE PubmedArticleSet [<!ENTITY x SYSTEM '
+        b'"file:///etc/passwd">]><PubmedArticleSet><PubmedArticle><MedlineCitation>'
+        b"<PMID>5</PMID><Article><ArticleTitle>T &x;</ArticleTitle></Article>"
+        b"</MedlineCitation></PubmedArticle></PubmedArticleSet>"
+    )
+    path = tmp_path / "e.xml.gz"
+    path.write_bytes(gzip.compress(xml))
+    assert detect(path).name == "pubmed-xml"
+    (a,) = _articles(path)
+    assert a.ids.pmid == "5" and "root:" not in (a.title or "")
+
+
+def test_deleted_citations_remove_records_from_the_build(tmp_path: Path) -> None:
+    record = (FIXTURES / "metapub__pmid_28731372.xml").read_bytes()
+    deletion = (
+        b'<PubmedArticleSet><DeleteCitation><PMID Version="1">28731372</PMID>'
+        b"</DeleteCitation></PubmedArticleSet>"
+    )
+    (tmp_path / "a.xml").write_bytes(record)
+    (tmp_path / "b.xml").write_bytes(deletion)
+    (tmp_path / "c.xml").write_bytes(FIXTURES.joinpath("jabref__MedlineImporterTestMathML.xml")
+                                     .read_bytes())  # fmt: skip
+    result = build([tmp_path], BuildOptions(out=tmp_path / "out", html=False))
+    assert result.deleted == ["28731372"]
+    nt = (tmp_path / "out" / "graph.nt").read_text()
+    assert "pubmed:28731372" not in nt and "pubmed:32759406" in nt
+    assert result.nodes == 1
+
+
+def test_a_later_version_of_a_record_replaces_the_earlier(tmp_path: Path) -> None:
+    record = (FIXTURES / "metapub__pmid_28731372.xml").read_text(encoding="utf-8")
+    revised = record.replace("Exploring the effect of vitamin D", "REVISED: the effect of D")
+    assert revised != record
+    (tmp_path / "1.xml").write_text(record, encoding="utf-8")
+    (tmp_path / "2.xml").write_text(revised, encoding="utf-8")
+    result = build([tmp_path], BuildOptions(out=tmp_path / "out", html=False))
+    assert result.articles == 2 and result.superseded == 1
+    nt = (tmp_path / "out" / "graph.nt").read_text()
+    assert "REVISED: the effect of D3" in nt and "Exploring the effect of vitamin D3" not in nt
+
+
+@pytest.mark.skipif(not PUBMED_XML.exists(), reason="needs ../shared/data")
+def test_every_shared_pubmed_xml_file_builds_or_is_reported() -> None:
+    files = sorted(p for p in PUBMED_XML.rglob("*") if p.suffix in (".xml", ".gz"))
+    assert len(files) > 150
+    for path in files:
+        if detect(path).name != "pubmed-xml":
+            continue
+        try:
+            records = list(read_pubmed_xml(path))
+        except InputError as exc:  # a whole file unusable: it names the file
+            assert str(path) in str(exc)
+            continue
+        for r in records:
+            if isinstance(r, MalformedRecordError):
+                assert r.file == str(path) and (r.line or r.record), r
+
+
+@pytest.mark.skipif(not PUBMED_XML.exists(), reason="needs ../shared/data")
+def test_nlm_sample_counts() -> None:
+    """NLM's 2019 sample: 176 PubmedArticles with 24 reference lists of 599 references, and
+    a DeleteCitation of 7 PMIDs."""
+    records = _articles(PUBMED_XML / "fatcat__pubmedsample_2019.xml")
+    assert len([a for a in records if a.deleted]) == 7
+    arts = [a for a in records if not a.deleted]
+    assert len(arts) == 176
+    assert sum(1 for a in arts if a.references) == 24
+    assert sum(len(a.references) for a in arts) == 599
+    assert len({a.ids.pmid for a in arts}) == len(arts)
