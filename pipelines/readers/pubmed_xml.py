@@ -421,26 +421,27 @@ def _article(
 
 def _book(el: etree._Element, book: etree._Element, pmid: str, file: str, record: int) -> Article:
     b = book.find("Book")
-    title = _text(book.find("ArticleTitle")) or (
-        _text(b.find("BookTitle")) if b is not None else None
-    )
+    book_title = _text(b.find("BookTitle")) if b is not None else None
+    title = _text(book.find("ArticleTitle")) or book_title  # a chapter, else the book itself
     authors, complete = _authors(book.find("AuthorList"))
     if not authors and b is not None:
         authors, complete = _authors(b.find("AuthorList"))
     ids: dict[str, str | None] = {"pmid": pmid}
+    for eloc in book.iterfind("Book/ELocationID"):
+        if eloc.get("EIdType") == "doi":
+            ids["doi"] = normalize_doi(eloc.text)
     for aid in el.iterfind("PubmedBookData/ArticleIdList/ArticleId"):
         if aid.get("IdType") == "doi":
             ids["doi"] = normalize_doi(aid.text)
         elif aid.get("IdType") == "pmc":
             ids["pmcid"] = normalize_pmcid(aid.text)
-    publisher = _text(b.find("Publisher/PublisherName")) if b is not None else None
     return Article(
         ids=Identifiers(**ids),
         title=title,
         abstract=_abstract(book.find("Abstract")),
         authors=authors,
         authors_complete=complete,
-        journal=Journal(title=publisher) if publisher else None,
+        journal=Journal(title=book_title) if book_title and book_title != title else None,
         pub_date=_pub_date(b.find("PubDate") if b is not None else None),
         language=_text(book.find("Language")),
         publication_types=(
