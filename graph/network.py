@@ -28,7 +28,14 @@ import pyoxigraph as ox
 from graph.model import Article, Identifiers, Reference
 from graph.rdf import WorkKeyer, cited_work_iri
 from graph.sparql import iter_select
-from graph.vocab import mint_uuid, normalize_text, work_iri
+from graph.vocab import (
+    journal_iri,
+    keyword_iri,
+    mesh_iri,
+    mint_uuid,
+    normalize_text,
+    work_iri,
+)
 
 __all__ = [
     "CitationGraphBuilder",
@@ -38,7 +45,9 @@ __all__ = [
     "merge_nodes",
 ]
 
-ARTICLE, CITED, UNRESOLVED = "article", "cited", "unresolved"
+ARTICLE, CITED, UNRESOLVED, CITING = "article", "cited", "unresolved", "citing"
+LAYERS = ("authors", "keywords", "mesh", "journals")
+"""Optional node layers beside the works: ``build --layers authors,keywords,...``."""
 
 PROVENANCE_BY_FORMAT = {
     "pubmed-page": "page",
@@ -130,9 +139,15 @@ class CitationGraphBuilder:
         'T'
     """
 
-    def __init__(self, keyer: WorkKeyer = work_iri) -> None:
+    def __init__(self, keyer: WorkKeyer = work_iri, layers: Iterable[str] = ()) -> None:
         self.graph: nx.DiGraph[str] = nx.DiGraph()
         self._keyer = keyer
+        self.layers = frozenset(layers)
+        unknown = self.layers - set(LAYERS)
+        if unknown:
+            raise ValueError(
+                f"unknown layer(s) {', '.join(sorted(unknown))} (known: {', '.join(LAYERS)})"
+            )
 
     def article_iri(self, article: Article) -> str:
         """The node id of an article (same IRI as in the RDF)."""
@@ -163,6 +178,8 @@ class CitationGraphBuilder:
             g.add_node(node)
             g.nodes[node].clear()
             g.nodes[node].update({**{k: v for k, v in old.items() if k != "kind"}, **attrs})
+        if self.layers:
+            self._add_layers(node, article)
         fmt = article.source.format if article.source else ""
         provenance = PROVENANCE_BY_FORMAT.get(fmt, fmt or "unknown")
         for ref in article.references:
@@ -181,6 +198,36 @@ class CitationGraphBuilder:
                     ordinal=ref.ordinal,
                 )
 
+    def _add_layers(self, node: str, article: Article) -> None:
+        """Author, keyword, MeSH and journal nodes linked from the work (graph only)."""
+        g = self.graph
+        items: list[tuple[str, str, str, str]] = []  # (node id, kind, label, relation)
+        if "authors" in self.layers:
+            for a in article.authors:
+                key = (
+                    f"https://orcid.org/{a.orcid}"
+                    if a.orcid
+                    else str(mint_uuid("author-name", normalize_text(a.name)))
+                )
+                items.append((key, "author", a.name, "author"))
+        if "keywords" in self.layers:
+            for k in article.keywords:
+                items.append((str(keyword_iri(k.text)), "keyword", k.text, "subject"))
+        if "mesh" in self.layers:
+            for m in article.mesh:
+                key = str(mesh_iri(m.ui)) if m.ui else str(mint_uuid("mesh-name", m.name))
+                items.append((key, "mesh", m.name, "subject"))
+        if "journals" in self.layers and article.journal is not None:
+            j = journal_iri(article.journal)
+            label = article.journal.label()
+            if j is not None and label:
+                items.append((str(j), "journal", label, "published-in"))
+        for key, kind, label, relation in items:
+            if key not in g:
+                g.add_node(key, kind=kind, label=label, title=label)
+            if not g.has_edge(node, key):
+                g.add_edge(node, key, relation=relation, provenance="record")
+
     def add_link(self, citing: Identifiers, cited: Identifiers, provenance: str) -> None:
         """Add a citation known from a link service (no reference entry behind it).
 
@@ -194,9 +241,9 @@ class CitationGraphBuilder:
         a, b = self._keyer(citing), self._keyer(cited)
         if a is None or b is None or a == b:
             return
-        for n, ids in ((str(a), citing), (str(b), cited)):
+        for n, ids, kind in ((str(a), citing, CITING), (str(b), cited, CITED)):
             if n not in self.graph:
-                attrs: dict[str, Any] = {"kind": CITED, "label": f"PMID {ids.pmid}"}
+                attrs: dict[str, Any] = {"kind": kind, "label": f"PMID {ids.pmid}"}
                 _put(attrs, "pmid", ids.pmid)
                 _put(attrs, "doi", ids.doi)
                 self.graph.add_node(n, **attrs)
@@ -277,17 +324,20 @@ def merge_nodes(g: nx.DiGraph[str], mapping: Mapping[str, str]) -> None:
 
 def add_metrics(g: nx.DiGraph[str]) -> nx.DiGraph[str]:
     """Set ``in_corpus_citations`` (in-degree), ``references`` (out-degree) and ``pagerank``
-    on every node, and return the graph.
+    on every node, counting citation edges only (not layer edges), and return the graph.
 
     Example:
         >>> g = nx.DiGraph([("a", "b")])
         >>> add_metrics(g).nodes["b"]["in_corpus_citations"]
         1
     """
-    pr = nx.pagerank(g) if g.number_of_edges() else {n: 1.0 / max(len(g), 1) for n in g}
+    cites = [(a, b) for a, b, d in g.edges(data=True) if d.get("relation", "cites") == "cites"]
+    citation_graph: nx.DiGraph[str] = nx.DiGraph(cites)
+    citation_graph.add_nodes_from(g)
+    pr = nx.pagerank(citation_graph) if cites else {n: 1.0 / max(len(g), 1) for n in g}
     for n in g:
-        g.nodes[n]["in_corpus_citations"] = g.in_degree(n)
-        g.nodes[n]["references"] = g.out_degree(n)
+        g.nodes[n]["in_corpus_citations"] = citation_graph.in_degree(n)
+        g.nodes[n]["references"] = citation_graph.out_degree(n)
         g.nodes[n]["pagerank"] = round(float(pr.get(n, 0.0)), 8)
     return g
 

@@ -47,6 +47,7 @@ from graph.layout import force_layout
 __all__ = ["KINDS", "LAYOUT_THRESHOLD", "SizeBy", "html_document", "select_nodes", "write_html"]
 
 SizeBy = Literal["citations", "pagerank"]
+_WORK_KINDS = frozenset({"article", "cited", "unresolved", "citing"})
 
 LAYOUT_THRESHOLD = 300
 """Above this many drawn nodes the layout is computed in Python and physics starts off."""
@@ -251,6 +252,7 @@ def _page_data(
         "kinds": list(KINDS),
         "otherKind": _OTHER_KIND,
         "total": {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()},
+        "works_only": all(d.get("kind", "cited") in _WORK_KINDS for _, d in g.nodes(data=True)),
         "shown": {"nodes": len(nodes), "edges": len(edges)},
         "omitted": None,
         "nodes": nodes,

@@ -47,7 +47,8 @@ class BuildOptions:
 
     ``out`` receives ``graph.nt``, ``graph.ttl``, ``graph.jsonld``, ``citations.graphml``,
     ``graph.html`` and ``report.json``; ``exports`` names extra graph exports (see
-    :mod:`graph.export`); ``on_record`` is called once per record read (progress display).
+    :mod:`graph.export`); ``layers`` adds author, keyword, MeSH or journal nodes to the graph
+    (see :data:`graph.network.LAYERS`); ``on_record`` is called once per record read.
     """
 
     out: Path
@@ -57,6 +58,7 @@ class BuildOptions:
     exports: tuple[str, ...] = ()
     max_nodes: int = 2000
     size_by: Literal["citations", "pagerank"] = "citations"
+    layers: tuple[str, ...] = ()
     title: str | None = None
     on_record: Callable[[int], None] | None = None
 
@@ -157,11 +159,11 @@ class Builder:
         1
     """
 
-    def __init__(self) -> None:
+    def __init__(self, layers: Iterable[str] = ()) -> None:
         self.result = BuildResult()
         self.identity = IdentityMap()
         self.sorter = QuadSorter()
-        self.graph = CitationGraphBuilder(self.identity.keyer)
+        self.graph = CitationGraphBuilder(self.identity.keyer, layers)
         self._keywords: set[str] = set()
         self._graphs_of_pmid: dict[str, list[str]] = {}
         self._dropped: set[str] = set()
@@ -294,7 +296,7 @@ def build(inputs: Iterable[Path], options: BuildOptions) -> BuildResult:
     Raises :class:`InputError` (and writes nothing) when no record at all could be read.
     """
     start = time.perf_counter()
-    builder = Builder()
+    builder = Builder(options.layers)
     builder.add_inputs(inputs, options.on_record)
     result = builder.finish(options)
     result.seconds = time.perf_counter() - start

@@ -53,6 +53,10 @@ def _params(values: list[str]) -> dict[str, str]:
 
 
 _NET = "Network (NCBI E-utilities)"
+Layers = Annotated[
+    list[str] | None,
+    typer.Option(help="Add node layers to the graph: authors, keywords, mesh, journals."),
+]
 _FETCH_HELP = "Complete the inputs from NCBI: records, what they cite, PMIDs for references."
 
 Direction = Annotated[
@@ -80,13 +84,25 @@ Offline = Annotated[
 
 
 def _build_options(
-    out: Path, html: bool, export: list[str] | None, max_nodes: int, size_by: str, on_record: Any
+    out: Path,
+    html: bool,
+    export: list[str] | None,
+    max_nodes: int,
+    size_by: str,
+    on_record: Any,
+    layers: list[str] | None = None,
 ) -> Any:
+    from graph.network import LAYERS
     from pipelines.build import BuildOptions
 
     if size_by not in ("citations", "pagerank"):
         raise _fail(f"--size-by must be citations or pagerank, not {size_by!r}")
+    chosen = tuple(x.strip() for item in layers or [] for x in item.split(",") if x.strip())
+    unknown = sorted(set(chosen) - set(LAYERS))
+    if unknown:
+        raise _fail(f"unknown layer(s) {', '.join(unknown)} (known: {', '.join(LAYERS)})")
     return BuildOptions(
+        layers=chosen,
         out=out,
         html=html,
         exports=tuple(x for item in export or [] for x in item.split(",") if x),
@@ -144,7 +160,7 @@ def _run_build(
     from pipelines.build import Builder
 
     start = time.perf_counter()
-    builder = Builder()
+    builder = Builder(options.layers)
     if not live:
         builder.add_inputs(inputs, options.on_record)
         result = builder.finish(options)
@@ -198,6 +214,7 @@ def build(
         str, typer.Option(help="Node size in graph.html: citations or pagerank.")
     ] = "citations",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    layers: Layers = None,
     fetch: Annotated[
         bool,
         typer.Option(
@@ -221,7 +238,7 @@ def build(
     net = {"direction": direction, "depth": depth, "max_articles": max_articles,
            "eutils_url": eutils_url, "cache_dir": cache_dir, "offline": offline}  # fmt: skip
     with Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
-        options = _build_options(out, html, export, max_nodes, size_by, progress.update)
+        options = _build_options(out, html, export, max_nodes, size_by, progress.update, layers)
         try:
             result = _run_build(inputs, [], fetch, options, net)
         except CitegraphError as exc:
@@ -252,6 +269,7 @@ def fetch_cmd(
         str, typer.Option(help="Node size in graph.html: citations or pagerank.")
     ] = "citations",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    layers: Layers = None,
     direction: Direction = "refs",
     depth: Depth = 1,
     max_articles: MaxArticles = 500,
@@ -267,7 +285,7 @@ def fetch_cmd(
         raise _fail("fetch needs PMIDs, DOIs, --query or --from")
     net = {"direction": direction, "depth": depth, "max_articles": max_articles,
            "eutils_url": eutils_url, "cache_dir": cache_dir, "offline": offline}  # fmt: skip
-    options = _build_options(out, html, export, max_nodes, size_by, None)
+    options = _build_options(out, html, export, max_nodes, size_by, None, layers)
     try:
         result = _run_build(list(inputs or []), seeds, True, options, net)
     except CitegraphError as exc:

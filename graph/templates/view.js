@@ -94,12 +94,15 @@
     return [nn, ne];
   }
   function plural(n, one, many) { return n.toLocaleString("en") + " " + (n === 1 ? one : many); }
+  // With author/keyword/MeSH/journal layers the graph holds more than works and citations.
+  var W = data.works_only ? ["work", "works"] : ["node", "nodes"];
+  var L = data.works_only ? ["citation link", "citation links"] : ["link", "links"];
   function updateCounts() {
     var c = visibleCounts();
     body.dataset.nodes = String(c[0]);
     body.dataset.edges = String(c[1]);
-    var text = plural(data.total.nodes, "work", "works") + " · " +
-      plural(data.total.edges, "citation link", "citation links");
+    var text = plural(data.total.nodes, W[0], W[1]) + " · " +
+      plural(data.total.edges, L[0], L[1]);
     if (c[0] !== data.total.nodes || c[1] !== data.total.edges) {
       text += " · drawn: " + plural(c[0], "node", "nodes") + ", " + plural(c[1], "edge", "edges");
     }
@@ -145,10 +148,10 @@
 
   if (data.omitted) {
     var o = data.omitted;
-    byId("notice").textContent = "Showing " + plural(data.shown.nodes, "work", "works") + " of " +
+    byId("notice").textContent = "Showing " + plural(data.shown.nodes, W[0], W[1]) + " of " +
       data.total.nodes.toLocaleString("en") + ": every input article plus the works with the " +
-      "highest PageRank. Left out: " + plural(o.nodes, "work", "works") + " and " +
-      plural(o.edges, "citation link", "citation links") + " (" + o.kinds + "). To draw them " +
+      "highest PageRank. Left out: " + plural(o.nodes, W[0], W[1]) + " and " +
+      plural(o.edges, L[0], L[1]) + " (" + o.kinds + "). To draw them " +
       "all, render again with --max-nodes " + data.total.nodes + " (e.g. citegraph render " +
       "graph.ttl --max-nodes " + data.total.nodes + "); the exports (GraphML, CSV) always " +
       "hold the whole graph.";

@@ -86,3 +86,14 @@ def test_failed_export_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         export(g, "graphml", tmp_path / "g.graphml")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_get_the_usual_file_mode(seed_out: Path) -> None:
+    import os
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("graph.nt", "graph.ttl", "citations.graphml", "report.json"):
+        mode = stat.S_IMODE((seed_out / name).stat().st_mode)
+        assert mode == 0o666 & ~umask, (name, oct(mode))

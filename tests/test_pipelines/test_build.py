@@ -44,3 +44,42 @@ def test_the_1422_record_export_builds_1422_articles_each_with_its_pmid(tmp_path
     assert _pmids(open_store(tmp_path / "graph.nt")) == expected
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["articles"] == 1422
+
+
+def test_layers_add_authors_keywords_mesh_and_journals(tmp_path: Path) -> None:
+    import collections
+
+    import networkx as nx
+
+    record = FIXTURES / "metapub__pmid_28731372.xml"
+    layers = ("authors", "keywords", "mesh", "journals")
+    result = build([record], BuildOptions(out=tmp_path, html=False, layers=layers))
+    g = nx.read_graphml(tmp_path / "citations.graphml")
+    kinds = collections.Counter(d["kind"] for _, d in g.nodes(data=True))
+    # 34 references: 33 with ids, 1 without (parsed from its text); 6 author keywords
+    assert kinds == {"article": 1, "cited": 33, "unresolved": 1, "author": 11, "mesh": 11,
+                     "keyword": 6, "journal": 1}  # fmt: skip
+    work = "https://identifiers.org/pubmed:28731372"
+    relations = collections.Counter(d["relation"] for _, _, d in g.out_edges(work, data=True))
+    assert relations == {"cites": 34, "author": 11, "subject": 17, "published-in": 1}
+    assert g.nodes[work]["references"] == 34  # layer edges are not citations
+    assert g.nodes["urn:issn:1352-4585"]["label"] == "Mult Scler"
+    assert result.edges == g.number_of_edges()
+    # without layers, the same record gives the citation graph alone
+    plain = build([record], BuildOptions(out=tmp_path / "plain", html=False))
+    assert plain.nodes == 35 and plain.edges == 34
+
+
+def test_unknown_layer_is_refused(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(
+        app, ["build", str(FIXTURES / "metapub__pmid_28731372.xml"), "--layers", "authors,genes",
+              "--out", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "citegraph: error: unknown layer(s) genes (known: authors, keywords, mesh, journals)\n"
+    )
