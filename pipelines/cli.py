@@ -126,7 +126,8 @@ def _summarise(result: Any, quiet: bool) -> None:
         if result.fetch is not None:
             f = result.fetch
             typer.echo(
-                f"Fetched {f['fetched']} records in {f['requests']} requests; "
+                f"Fetched {f['fetched']} record{'' if f['fetched'] == 1 else 's'} in "
+                f"{f['requests']} requests; "
                 f"{f['links']} elink citations; {f['references_resolved']} of "
                 f"{f['references_sent']} references resolved by ECitMatch; "
                 f"{len(f['unknown'])} unknown, {len(f['not_fetched'])} left out by "

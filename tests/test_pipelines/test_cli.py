@@ -147,7 +147,7 @@ def test_render_and_export_from_rdf(seed_out: Path, tmp_path: Path) -> None:
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
-    for command in ("build", "query", "render", "export", "formats", "reference parse"):
+    for command in ("build", "fetch", "query", "render", "export", "formats", "reference parse"):
         result = runner.invoke(app, [*command.split(), "--help"])
         assert result.exit_code == 0
         assert f"citegraph {command}" in readme, command

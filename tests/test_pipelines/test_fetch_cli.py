@@ -38,7 +38,7 @@ def _fetch(server: ReplayServer, tmp_path: Path, *args: str) -> tuple[int, str, 
 def test_fetch_from_a_doi_follows_its_references(server: ReplayServer, tmp_path: Path) -> None:
     code, out, err = _fetch(server, tmp_path, DOI, "--direction", "refs", "--depth", "1")
     assert code == 0, err
-    assert "Fetched 1 records in 4 requests; 42 elink citations" in out
+    assert "Fetched 1 record in 4 requests; 42 elink citations" in out
     assert "never a complete count" in out
     assert "secret-test-key" not in out + err
     report = json.loads((tmp_path / "out" / "report.json").read_text())
