@@ -335,13 +335,46 @@ def _write_outputs(
         outputs["nquads"] = out / "graph.nq"
     else:
         result.triples = write_ntriples(triples_of(sorter.lines(), drop_graphs=dropped), nt)
+    # Turtle and JSON-LD are written from graph.nt while the graph outputs are made: in a
+    # second process when the graph is big enough for that to pay (2 cores on our machines).
+    jobs = [("turtle", out / "graph.ttl")] + ([("jsonld", out / "graph.jsonld")] * options.jsonld)
+    outputs.update(jobs)
+    pool = None
+    if result.triples >= PARALLEL_SERIALISE_TRIPLES:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        pending = [pool.submit(_serialise_from_nt, nt, kind, path) for kind, path in jobs]
+    else:
+        for kind, path in jobs:
+            _serialise_from_nt(nt, kind, path)
+    try:
+        _write_graph_outputs(g, result, options, outputs)
+        if pool is not None:
+            for job in pending:
+                job.result()
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    result.outputs = {k: str(v) for k, v in outputs.items()}
+    with atomic_write(out / "report.json") as fh:
+        json.dump(result.report(), fh, indent=2, ensure_ascii=False, sort_keys=True)
+        fh.write("\n")
+
+
+PARALLEL_SERIALISE_TRIPLES = 200_000
+
+
+def _serialise_from_nt(nt: Path, kind: str, path: Path) -> None:
     with nt.open(encoding="utf-8") as fh:
-        write_turtle(fh, out / "graph.ttl")
-    outputs["turtle"] = out / "graph.ttl"
-    if options.jsonld:
-        with nt.open(encoding="utf-8") as fh:
-            write_jsonld(fh, out / "graph.jsonld")
-        outputs["jsonld"] = out / "graph.jsonld"
+        (write_turtle if kind == "turtle" else write_jsonld)(fh, path)
+
+
+def _write_graph_outputs(
+    g: nx.DiGraph[str], result: BuildResult, options: BuildOptions, outputs: dict[str, Path]
+) -> None:
+    out = options.out
     add_metrics(g)
     result.graph = g
     result.nodes = g.number_of_nodes()
@@ -369,10 +402,6 @@ def _write_outputs(
             size_by=options.size_by,
         )
         outputs["html"] = out / "graph.html"
-    result.outputs = {k: str(v) for k, v in outputs.items()}
-    with atomic_write(out / "report.json") as fh:
-        json.dump(result.report(), fh, indent=2, ensure_ascii=False, sort_keys=True)
-        fh.write("\n")
 
 
 def _title(g: nx.DiGraph[str]) -> str:

@@ -184,3 +184,14 @@ def test_output_does_not_depend_on_where_the_input_lies(seed_out: Path, tmp_path
     assert (tmp_path / "a" / "graph.nt").read_bytes() == (seed_out / "graph.nt").read_bytes()
     nt_b = (tmp_path / "b" / "graph.nt").read_text()
     assert '"deep/folder/pubmed-page-wjsc-2025-106856.txt"' in nt_b
+
+
+def test_turtle_and_jsonld_written_in_a_second_process_are_the_same(
+    seed_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.build as build_module
+
+    monkeypatch.setattr(build_module, "PARALLEL_SERIALISE_TRIPLES", 0)
+    build([SEED], BuildOptions(out=tmp_path, html=False))
+    for name in ("graph.ttl", "graph.jsonld", "graph.nt"):
+        assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
