@@ -59,6 +59,7 @@ class BuildOptions:
     max_nodes: int = 2000
     size_by: Literal["citations", "pagerank"] = "citations"
     layers: tuple[str, ...] = ()
+    jobs: int = 1
     title: str | None = None
     on_record: Callable[[int], None] | None = None
 
@@ -232,14 +233,9 @@ class Builder:
         self.result.inputs.append(str(path))
         try:
             for record in _records(path):
-                if isinstance(record, MalformedRecordError):
-                    self.add_skip(
-                        Skip(record.file or str(path), record.message, record.record, record.line)
-                    )
-                    continue
-                if record.source is not None and record.source.file != name:
-                    record = replace(record, source=replace(record.source, file=name))
-                yield record
+                article = self._accept(record, path, name)
+                if article is not None:
+                    yield article
             self.result.files_read += 1
         except InputError as exc:
             self.add_skip(Skip(exc.file or str(path), exc.message, exc.record, exc.line))
@@ -258,15 +254,65 @@ class Builder:
                 on_record(self.result.articles)
 
     def add_inputs(
-        self, inputs: Iterable[Path], on_record: Callable[[int], None] | None = None
+        self,
+        inputs: Iterable[Path],
+        on_record: Callable[[int], None] | None = None,
+        *,
+        jobs: int = 1,
     ) -> None:
-        """Add every file of ``inputs`` (files and directories, see :func:`iter_input_files`)."""
-        for item in iter_input_files(inputs):
+        """Add every file of ``inputs`` (files and directories, see :func:`iter_input_files`).
+
+        With ``jobs`` > 1, up to that many files are parsed at once in worker processes
+        (:mod:`pipelines.parallel`); records are still added in file order, so the output is
+        the same as with one process.
+        """
+        items = list(iter_input_files(inputs))
+        files = [item for item in items if not isinstance(item, Skip)]
+        if jobs <= 1 or len(files) < 2:
+            for item in items:
+                if isinstance(item, Skip):
+                    self.result.inputs.append(item.file)
+                    self.add_skip(item)
+                else:
+                    self.add_file(item[0], on_record, label=item[1])
+            return
+        from pipelines.parallel import read_in_parallel
+
+        for item in items:
             if isinstance(item, Skip):
                 self.result.inputs.append(item.file)
                 self.add_skip(item)
-            else:
-                self.add_file(item[0], on_record, label=item[1])
+        current: Path | None = None
+        failed = False
+        for path, label, record in read_in_parallel(files, jobs=jobs):
+            if path != current:
+                if current is not None and not failed:
+                    self.result.files_read += 1
+                current, failed = path, False
+                self.result.inputs.append(str(path))
+            if isinstance(record, InputError) and not isinstance(record, MalformedRecordError):
+                failed = True
+                self.add_skip(Skip(record.file or str(path), record.message, record.record,
+                                   record.line))  # fmt: skip
+                continue
+            article = self._accept(record, path, label)
+            if article is not None:
+                self.add_article(article)
+                if on_record is not None:
+                    on_record(self.result.articles)
+        if current is not None and not failed:
+            self.result.files_read += 1
+
+    def _accept(self, record: RecordResult, path: Path, name: str) -> Article | None:
+        """A record as read: a skip for a bad one, the article relabelled for a good one."""
+        if isinstance(record, MalformedRecordError):
+            self.add_skip(
+                Skip(record.file or str(path), record.message, record.record, record.line)
+            )
+            return None
+        if record.source is not None and record.source.file != name:
+            record = replace(record, source=replace(record.source, file=name))
+        return record
 
     def finish(self, options: BuildOptions) -> BuildResult:
         """Resolve identities, write every output into ``options.out`` and return the result.
@@ -297,7 +343,7 @@ def build(inputs: Iterable[Path], options: BuildOptions) -> BuildResult:
     """
     start = time.perf_counter()
     builder = Builder(options.layers)
-    builder.add_inputs(inputs, options.on_record)
+    builder.add_inputs(inputs, options.on_record, jobs=options.jobs)
     result = builder.finish(options)
     result.seconds = time.perf_counter() - start
     return result

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -163,7 +164,7 @@ def _run_build(
     start = time.perf_counter()
     builder = Builder(options.layers)
     if not live:
-        builder.add_inputs(inputs, options.on_record)
+        builder.add_inputs(inputs, options.on_record, jobs=options.jobs)
         result = builder.finish(options)
     else:
         from pipelines.build import iter_input_files
@@ -216,6 +217,9 @@ def build(
     ] = "citations",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     layers: Layers = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Parse up to N input files at once.")
+    ] = 1,
     fetch: Annotated[
         bool,
         typer.Option(
@@ -240,6 +244,7 @@ def build(
            "eutils_url": eutils_url, "cache_dir": cache_dir, "offline": offline}  # fmt: skip
     with Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         options = _build_options(out, html, export, max_nodes, size_by, progress.update, layers)
+        options = dataclasses.replace(options, jobs=max(1, jobs))
         try:
             result = _run_build(inputs, [], fetch, options, net)
         except CitegraphError as exc:

@@ -83,3 +83,31 @@ def test_unknown_layer_is_refused(tmp_path: Path) -> None:
     assert result.stderr == (
         "citegraph: error: unknown layer(s) genes (known: authors, keywords, mesh, journals)\n"
     )
+
+
+def test_jobs_give_the_same_build_as_one_process(tmp_path: Path) -> None:
+    from tests.conftest import SEED
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for src in (
+        SEED,
+        FIXTURES / "metapub__pmid_28731372.xml",
+        FIXTURES / "jabref__MedlineImporterTestMathML.xml",
+        FIXTURES / "jabref__MedlineImporterTestMalformedEntry.xml",
+        EXCERPT,
+    ):
+        (inputs / src.name).write_bytes(src.read_bytes())  # fmt: skip
+    (inputs / "notes.txt").write_text("not a bibliographic record\n")
+    one = build([inputs], BuildOptions(out=tmp_path / "one", html=False))
+    two = build([inputs], BuildOptions(out=tmp_path / "two", html=False, jobs=2))
+    assert one.articles == two.articles == 7
+    assert one.files_read == two.files_read == 5
+    assert [s.message() for s in one.skipped] == [s.message() for s in two.skipped]
+    assert len(one.skipped) == 2  # the malformed XML and the notes
+    for name in ("graph.nt", "graph.ttl"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    reports = [json.loads((tmp_path / d / "report.json").read_text()) for d in ("one", "two")]
+    for report in reports:
+        report.pop("outputs")
+    assert reports[0] == reports[1]
