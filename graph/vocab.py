@@ -197,6 +197,8 @@ class CITEGRAPH(DefinedNamespace):
     provenance: URIRef
     sourceFormat: URIRef
     sourceFile: URIRef
+    matchMethod: URIRef
+    matchScore: URIRef
 
 
 MESH = Namespace("http://id.nlm.nih.gov/mesh/")

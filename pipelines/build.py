@@ -30,15 +30,28 @@ from graph.errors import InputError, MalformedRecordError
 from graph.export import export
 from graph.model import Article, Identifiers
 from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
-from graph.rdf import Triple, article_triples, iri, link_triples
+from graph.rdf import Triple, article_triples, iri, link_triples, literal
 from graph.serialize import QuadSorter, triples_of, write_jsonld, write_ntriples, write_turtle
-from graph.vocab import SCHEMA, mint_uuid, source_iri
-from pipelines.identity import IdentityMap
+from graph.vocab import (
+    CITEGRAPH,
+    RDF,
+    SCHEMA,
+    XSD,
+    mint_uuid,
+    source_iri,
+    unresolved_iri,
+)
+from pipelines.identity import IdentityMap, TitleMatcher
 from pipelines.readers import RecordResult, detect
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Skip", "build", "iter_input_files"]
 
 _SAMEAS = iri(str(SCHEMA.sameAs))
+_TYPE = iri(str(RDF.type))
+_UNRESOLVED = iri(str(CITEGRAPH.Unresolved))
+_MATCH_METHOD = iri(str(CITEGRAPH.matchMethod))
+_MATCH_SCORE = iri(str(CITEGRAPH.matchScore))
+_DECIMAL = str(XSD.decimal)
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,7 @@ class BuildResult:
     cited_works: int = 0
     unresolved_works: int = 0
     merged_ids: int = 0
+    title_matches: int = 0
     links: int = 0
     superseded: int = 0
     fetch: dict[str, Any] | None = None
@@ -167,6 +181,7 @@ class Builder:
         self.graph = CitationGraphBuilder(self.identity.keyer, layers)
         self._keywords: set[str] = set()
         self._graphs_of_pmid: dict[str, list[str]] = {}
+        self.titles = TitleMatcher()
         self._dropped: set[str] = set()
 
     def add_article(self, article: Article) -> None:
@@ -188,6 +203,7 @@ class Builder:
         for ref in article.references:
             self.identity.add(ref.ids)
         self.sorter.add_all(article_triples(article, self.identity.keyer), graph)
+        self._index_titles(article)
         self.graph.add(article, replace=replace)
         r = self.result
         r.articles += 1
@@ -210,6 +226,31 @@ class Builder:
         self._dropped.update(earlier)
         if earlier:
             self.graph.remove(article.ids)
+
+    def _index_titles(self, article: Article) -> None:
+        work = self.identity.keyer(article.ids)
+        if work is not None:
+            first = article.authors[0].name if article.authors else None
+            self.titles.add_work(str(work), article.title, article.year, first)
+        for ref in article.references:
+            if ref.ids.is_empty():
+                first = ref.authors[0] if ref.authors else None
+                self.titles.add_unresolved(str(unresolved_iri(ref)), ref.title, ref.year, first)
+
+    def _match_titles(self) -> dict[str, str]:
+        """Fuzzy matches of unresolved cited works to input works, with their provenance
+        (method and score) written on the work."""
+        matches = self.titles.matches()
+        graph = f"<{mint_uuid('source', 'links|title-match')}>"
+        for old, (_, score) in matches.items():
+            s = f"<{old}>"
+            self.sorter.add((s, _MATCH_METHOD, literal(TitleMatcher.METHOD)), graph)
+            self.sorter.add((s, _MATCH_SCORE, literal(f"{score:.3f}", datatype=_DECIMAL)), graph)
+            if old in self.graph.graph:
+                self.graph.graph.nodes[old]["merged_by"] = TitleMatcher.METHOD
+                self.graph.graph.nodes[old]["match_score"] = score
+        self.result.title_matches = len(matches)
+        return {old: new for old, (new, _) in matches.items()}
 
     def add_link(self, citing: Identifiers, cited: Identifiers, provenance: str) -> None:
         """Add a citation known from a link service such as NCBI elink (no reference entry);
@@ -327,6 +368,8 @@ class Builder:
             result.distinct_keywords = len(self._keywords)
             rewrites = self.identity.rewrites(emitted_only=True)
             result.merged_ids = self.identity.merges
+            for old, new in self._match_titles().items():
+                rewrites[old] = rewrites.get(new, new)
             if rewrites:
                 self.sorter = self.sorter.rewritten(_rekey(rewrites))
                 merge_nodes(self.graph.graph, rewrites)
@@ -354,6 +397,8 @@ def _rekey(rewrites: dict[str, str]) -> Callable[[Triple], Triple | None]:
 
     def rewrite(t: Triple) -> Triple | None:
         s, p, o = t
+        if p == _TYPE and o == _UNRESOLVED and s in table:
+            return None  # a matched work is resolved
         s = table.get(s, s)
         if p == _SAMEAS:
             return None if o == s else (s, p, o)

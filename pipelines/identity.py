@@ -17,9 +17,9 @@ from __future__ import annotations
 from rdflib import URIRef
 
 from graph.model import Identifiers
-from graph.vocab import id_iri
+from graph.vocab import id_iri, normalize_text
 
-__all__ = ["IdentityMap"]
+__all__ = ["IdentityMap", "TitleMatcher"]
 
 _RANK = {"pmid": 0, "pmcid": 1, "doi": 2}
 
@@ -90,4 +90,70 @@ class IdentityMap:
             root = self._find(key)
             if root != key:
                 out[str(id_iri(*key.split(":", 1)))] = str(id_iri(*root.split(":", 1)))
+        return out
+
+
+def _family_key(name: str | None) -> str:
+    """The normalised family name of "Popoviciu MS" / "Dinesh Kumar" style names."""
+    if not name:
+        return ""
+    parts = name.split()
+    if len(parts) > 1 and parts[-1].isupper() and len(parts[-1]) <= 4:
+        parts = parts[:-1]  # "Surname Initials"
+    elif len(parts) == 2:
+        parts = parts[1:]  # "Given Family"
+    return normalize_text(" ".join(parts))
+
+
+class TitleMatcher:
+    """Fuzzy identity for works without identifiers: a cited work known only from its
+    reference string is matched to a work read from the input when their first authors'
+    family names agree, their years are at most one apart, and their normalised titles are
+    at least ``threshold`` similar (difflib ratio).
+
+    Example:
+        >>> m = TitleMatcher()
+        >>> m.add_work("https://identifiers.org/pubmed:1", "The Current Status of Islet "
+        ...            "Transplantation.", 2023, "Czarnecka Z")
+        >>> m.add_unresolved("urn:uuid:x", "The current status of islet transplantation",
+        ...                  2023, "Czarnecka Z")
+        >>> m.matches()
+        {'urn:uuid:x': ('https://identifiers.org/pubmed:1', 1.0)}
+    """
+
+    METHOD = "title+year+first-author"
+
+    def __init__(self, threshold: float = 0.9) -> None:
+        self.threshold = threshold
+        self._works: dict[tuple[int, str], list[tuple[str, str]]] = {}
+        self._unresolved: dict[str, tuple[str, int, str]] = {}
+
+    def add_work(self, iri: str, title: str | None, year: int | None, author: str | None) -> None:
+        """Index a work that has identifiers (read from the input)."""
+        family = _family_key(author)
+        if title and year and family:
+            self._works.setdefault((year, family), []).append((normalize_text(title), iri))
+
+    def add_unresolved(
+        self, iri: str, title: str | None, year: int | None, author: str | None
+    ) -> None:
+        """Remember a cited work that has no identifier."""
+        family = _family_key(author)
+        if title and year and family:
+            self._unresolved[iri] = (normalize_text(title), year, family)
+
+    def matches(self) -> dict[str, tuple[str, float]]:
+        """Map each matched unresolved IRI to ``(work IRI, score)``, best match only."""
+        from difflib import SequenceMatcher
+
+        out: dict[str, tuple[str, float]] = {}
+        for iri, (title, year, family) in sorted(self._unresolved.items()):
+            best: tuple[float, str] | None = None
+            for y in (year, year - 1, year + 1):
+                for other_title, work in self._works.get((y, family), ()):
+                    score = SequenceMatcher(None, title, other_title).ratio()
+                    if score >= self.threshold and (best is None or score > best[0]):
+                        best = (score, work)
+            if best is not None:
+                out[iri] = (best[1], round(best[0], 3))
         return out

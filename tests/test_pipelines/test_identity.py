@@ -77,3 +77,46 @@ def test_a_reference_with_a_doi_links_to_the_article_with_that_doi(
     assert g.has_edge("https://identifiers.org/pubmed:1", SEED_IRI)
     assert g.nodes[SEED_IRI]["kind"] == "article"
     assert nx.is_weakly_connected(g)
+
+
+def test_a_reference_without_ids_is_matched_to_the_input_work_by_title(tmp_path: Path) -> None:
+    """A reference string naming a work that is also in the input (a real PubMed record)
+    joins that work's node; the method and score are recorded; an unrelated one does not."""
+    from pipelines.readers.pubmed_xml import read_pubmed_xml
+    from pipelines.references import parse_reference
+    from tests.conftest import FIXTURES
+
+    (record,) = list(read_pubmed_xml(FIXTURES / "metapub__pmid_28731372.xml"))
+    assert isinstance(record, Article)
+    cite = parse_reference(
+        "Rolf L, Muris AH, Mathias A, et al. Exploring the effect of vitamin D(3) "
+        "supplementation on the anti-EBV antibody response in relapsing-remitting multiple "
+        "sclerosis. Mult Scler. 2018;24(10):1280-1287.",
+        ordinal=1,
+    )
+    other = parse_reference(
+        "Rolf L, Smolders J. Vitamin D and the immune system in multiple sclerosis. "
+        "J Neuroimmunol. 2018;320:1-9.",
+        ordinal=2,
+    )
+    citing = Article(ids=Identifiers(pmid="1"), title="A review citing it",
+                     references=(cite, other))  # fmt: skip
+    builder = Builder()
+    builder.add_article(record)
+    builder.add_article(citing)
+    result = builder.finish(BuildOptions(out=tmp_path, html=False))
+    assert result.title_matches == 1
+    g = nx.read_graphml(tmp_path / "citations.graphml")
+    work = "https://identifiers.org/pubmed:28731372"
+    assert g.has_edge("https://identifiers.org/pubmed:1", work)
+    assert g.nodes[work]["kind"] == "article"
+    assert g.nodes[work]["merged_by"] == "title+year+first-author"
+    assert 0.9 <= g.nodes[work]["match_score"] <= 1.0
+    assert g.out_degree("https://identifiers.org/pubmed:1") == 2
+    rdf = rdflib.Graph().parse(tmp_path / "graph.nt")
+    cg = "https://w3id.org/citegraph/ns#"
+    assert (URIRef(work), rdflib.RDF.type, URIRef(cg + "Unresolved")) not in rdf
+    assert str(rdf.value(URIRef(work), URIRef(cg + "matchMethod"))) == "title+year+first-author"
+    unresolved = set(rdf.subjects(rdflib.RDF.type, URIRef(cg + "Unresolved")))
+    # the other reference stays unresolved, as does the record's one reference without ids
+    assert len(unresolved) == 2 and URIRef(work) not in unresolved
