@@ -125,14 +125,16 @@ class TitleMatcher:
 
     def __init__(self, threshold: float = 0.9) -> None:
         self.threshold = threshold
-        self._works: dict[tuple[int, str], list[tuple[str, str]]] = {}
+        # keyed by work IRI, so a later version of a record replaces the earlier one and the
+        # index grows with the distinct works, not with the input
+        self._works: dict[tuple[int, str], dict[str, str]] = {}
         self._unresolved: dict[str, tuple[str, int, str]] = {}
 
     def add_work(self, iri: str, title: str | None, year: int | None, author: str | None) -> None:
         """Index a work that has identifiers (read from the input)."""
         family = _family_key(author)
         if title and year and family:
-            self._works.setdefault((year, family), []).append((normalize_text(title), iri))
+            self._works.setdefault((year, family), {})[iri] = normalize_text(title)
 
     def add_unresolved(
         self, iri: str, title: str | None, year: int | None, author: str | None
@@ -150,7 +152,7 @@ class TitleMatcher:
         for iri, (title, year, family) in sorted(self._unresolved.items()):
             best: tuple[float, str] | None = None
             for y in (year, year - 1, year + 1):
-                for other_title, work in self._works.get((y, family), ()):
+                for work, other_title in self._works.get((y, family), {}).items():
                     score = SequenceMatcher(None, title, other_title).ratio()
                     if score >= self.threshold and (best is None or score > best[0]):
                         best = (score, work)
