@@ -126,11 +126,13 @@ class _Worker:
             self.kill()
             raise payload
 
-    def run(self, request: tuple[Any, ...], timeout: float | None) -> RawResult:
+    def run(
+        self, request: tuple[Any, ...], timeout: float | None, limit: float | None = None
+    ) -> RawResult:
         self.conn.send(request)
         if timeout is not None and not self.conn.poll(timeout):
             self.kill()
-            raise QueryError(_timeout_message(timeout))
+            raise QueryError(_timeout_message(limit if limit is not None else timeout))
         try:
             status, payload = self.conn.recv()
         except EOFError:
@@ -228,7 +230,7 @@ class WorkerPool:
             left = None if limit is None else max(0.0, limit - (time.monotonic() - started))
             request = (text, prefixes, dict(substitutions or {}) or None, results_format,
                        rdf_format)  # fmt: skip
-            result = worker.run(request, left)
+            result = worker.run(request, left, limit)
         except QueryError:
             if not worker.proc.is_alive():
                 self._replace(worker)

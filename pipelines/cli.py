@@ -302,7 +302,10 @@ def fetch_cmd(
 @app.command()
 def query(
     source: Annotated[
-        str | None, typer.Argument(help="RDF file (.ttl, .nt, .nq, .jsonld) or store directory.")
+        str | None,
+        typer.Argument(
+            help="RDF file (.ttl, .nt, .nq, .jsonld), store directory, or SPARQL endpoint URL."
+        ),
     ] = None,
     query_spec: Annotated[
         str | None,
@@ -316,10 +319,15 @@ def query(
     list_queries: Annotated[
         bool, typer.Option("--list", help="List the named queries and their parameters.")
     ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="Stop the query after this many seconds (killed, with a message)."),
+    ] = None,
 ) -> None:
-    """Run a SPARQL query (text, @file.rq, or a named query) over an RDF file."""
+    """Run a SPARQL query (text, @file.rq, or a named query) over an RDF file, a store
+    directory or a SPARQL endpoint."""
     from graph.sparql import format_result, load_query, named_queries, run_query
-    from graph.store import open_store
+    from graph.store import open_source
 
     if list_queries:
         for q in named_queries():
@@ -332,8 +340,12 @@ def query(
         raise _fail("query needs SOURCE and QUERY (or --list)")
     try:
         q = load_query(query_spec)
-        store = open_store(source)
-        result = run_query(store, q, _params(param or []), limit=limit)
+        store: Any = open_source(source, timeout=timeout)
+        try:
+            result = run_query(store, q, _params(param or []), limit=limit)
+        finally:
+            if hasattr(store, "close"):
+                store.close()
         typer.echo(format_result(result, fmt), nl=False)
     except CitegraphError as exc:
         raise _fail(str(exc)) from None
