@@ -1,0 +1,254 @@
+"""On-disk stores: builds loaded idempotently, named graphs per record, queries over stores,
+files and the timeout, on real PubMed records (tests/fixtures/store, see its README)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.errors import ForbiddenQueryError, QueryError
+from graph.sparql import load_query, named_queries, run_query
+from graph.store import (
+    UnionStore,
+    distinct_triples,
+    open_source,
+    open_store,
+    triple_count,
+)
+from pipelines.build import Builder, BuildOptions, BuildResult, build
+from pipelines.storebuild import load_build, seed_identity
+from tests.conftest import FIXTURES, SEED
+
+PART_A = FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"
+PART_B = FIXTURES / "store" / "pubmed20n0014_refs_b.xml.gz"
+
+
+def _build(inputs: list[Path], out: Path, store: Path | None = None) -> BuildResult:
+    builder = Builder()
+    if store is not None:
+        seed_identity(builder, store)
+    builder.add_inputs(inputs)
+    result = builder.finish(BuildOptions(out=out, html=False, jsonld=False, nquads=True))
+    if store is not None:
+        load_build(store, result)
+    return result
+
+
+def _nt_triples(path: Path) -> list[tuple[str, str, str]]:
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+    return list(distinct_triples(store))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Build A alone, B alone, A+B at once (graph.nt) and a store holding A then B."""
+    root = tmp_path_factory.mktemp("store")
+    _build([PART_A], root / "a")
+    _build([PART_B], root / "b")
+    _build([PART_A, PART_B], root / "ab")
+    _build([PART_A], root / "a-into", root / "db")
+    _build([PART_B], root / "b-into", root / "db")
+    return {"root": root, "db": root / "db"}
+
+
+def test_one_named_graph_per_source_record(built: dict[str, Path]) -> None:
+    store = open_store(built["db"])
+    graphs = {g.value for g in store.named_graphs()}
+    assert len(graphs) == 240  # 120 records in each file, one graph each
+    # every article states the record it came from, and lives in that record's graph
+    rows = list(
+        store.query(
+            "SELECT ?g (COUNT(?w) AS ?n) WHERE { GRAPH ?g { ?w a <http://purl.org/spar/fabio/"
+            "JournalArticle> ; <http://www.w3.org/ns/prov#wasDerivedFrom> ?g } } GROUP BY ?g"
+        )
+    )
+    assert len(rows) == 240 and {r["n"].value for r in rows} == {"1"}
+
+
+def test_second_input_adds_exactly_its_new_triples(built: dict[str, Path]) -> None:
+    root = built["root"]
+    a = set(_nt_triples(root / "a" / "graph.nt"))
+    b = set(_nt_triples(root / "b" / "graph.nt"))
+    ab = set(_nt_triples(root / "ab" / "graph.nt"))
+    store = open_store(built["db"])
+    assert a & b, "the two parts share works (journals, cited works)"
+    assert set(distinct_triples(store)) == ab == a | b
+    assert triple_count(store) == len(a) + len(b - a)
+
+
+def test_building_the_same_input_twice_changes_nothing(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    db = tmp_path / "db"
+    shutil.copytree(built["db"], db)
+    before_quads = len(open_store(db))
+    before = triple_count(open_store(db))
+    _build([PART_B], tmp_path / "again", db)
+    _build([PART_A], tmp_path / "again-a", db)
+    store = open_store(db)
+    assert triple_count(store) == before
+    assert len(store) == before_quads
+
+
+def test_a_newer_record_of_a_work_replaces_the_older_one(tmp_path: Path) -> None:
+    """The same record read from a file under another name is a second source record of the
+    same work: the one loaded last wins, so authors and citations are not doubled."""
+    db = tmp_path / "db"
+    _build([PART_A], tmp_path / "1", db)
+    count = triple_count(open_store(db))
+    renamed = tmp_path / "renamed.xml.gz"
+    shutil.copy(PART_A, renamed)
+    result = _build([renamed], tmp_path / "2", db)
+    store = open_store(db)
+    files = {
+        r["f"].value
+        for r in store.query(
+            "SELECT DISTINCT ?f WHERE { ?s <https://w3id.org/citegraph/ns#sourceFile> ?f }",
+            use_default_graph_as_union=True,
+        )
+    }
+    assert files == {"renamed.xml.gz"}
+    roles = store.query(
+        "SELECT ?w ?pos (COUNT(?r) AS ?n) WHERE { ?r <http://purl.org/spar/pro/"
+        "isDocumentContextFor> ?w ; <https://schema.org/position> ?pos ; a "
+        "<http://purl.org/spar/pro/RoleInTime> } GROUP BY ?w ?pos HAVING (COUNT(?r) > 1)",
+        use_default_graph_as_union=True,
+    )
+    assert list(roles) == []
+    # the new record's source triples replace the old ones one for one
+    assert triple_count(store) == count
+    assert result.articles == 120
+
+
+def test_a_work_known_by_doi_is_rekeyed_when_a_record_gives_its_pmid(tmp_path: Path) -> None:
+    """First the store learns of an article from a source that knows only its DOI (the real
+    PubMed record 28731372 with its PMID left out, as a page export would give it); then the
+    full record arrives. The work moves to its PubMed IRI and the DOI-only record, now an
+    older record of the same work, is dropped: one work, one set of author roles."""
+    from dataclasses import replace
+
+    from graph.model import Identifiers, Source
+    from pipelines.readers import read_any
+
+    record = next(r for r in read_any(FIXTURES / "metapub__pmid_28731372.xml"))
+    assert not isinstance(record, Exception) and record.ids.pmid == "28731372"
+    doi_only = replace(
+        record,
+        ids=Identifiers(doi=record.ids.doi),
+        source=Source("page-export.txt", "pubmed-abstract-text", 1),
+    )
+    db = tmp_path / "db"
+    for name, article in (("doi", doi_only), ("full", record)):
+        builder = Builder()
+        seed_identity(builder, db)
+        builder.add_article(article)
+        result = builder.finish(
+            BuildOptions(out=tmp_path / name, html=False, jsonld=False, nquads=True)
+        )
+        report = load_build(db, result)
+    store = open_store(db)
+    doi = ox.NamedNode("https://doi.org/10.1177/1352458517722646")
+    pubmed = ox.NamedNode("https://identifiers.org/pubmed:28731372")
+    assert list(store.quads_for_pattern(doi, None, None, None)) == []
+    assert report.superseded_graphs and len(list(store.named_graphs())) == 1
+    full = set(_nt_triples(tmp_path / "full" / "graph.nt"))
+    assert set(distinct_triples(store)) == full
+    assert list(store.quads_for_pattern(pubmed, None, None, None))
+
+
+def test_every_named_query_runs_on_a_store_directory(built: dict[str, Path]) -> None:
+    source = open_source(built["db"])
+    assert isinstance(source, UnionStore)
+    sizes = {}
+    for q in named_queries():
+        if any(p.required for p in q.params):
+            continue
+        sizes[q.name] = len(run_query(source, q).rows)
+    assert sizes["co-citation"] > 100 and sizes["coupling"] > 10
+    assert sizes["most-cited"] > 1000 and sizes["citations-per-year"] >= 3
+    assert sizes["coauthors"] > 0
+
+
+def test_co_citation_rows_match_a_count_in_python(built: dict[str, Path]) -> None:
+    from collections import Counter
+    from itertools import combinations
+
+    triples = _nt_triples(built["root"] / "ab" / "graph.nt")
+    cites: dict[str, set[str]] = {}
+    for s, p, o in triples:
+        if p == "<http://purl.org/spar/cito/cites>":
+            cites.setdefault(s, set()).add(o[1:-1])
+    pairs: Counter[tuple[str, str]] = Counter()
+    for refs in cites.values():
+        pairs.update(combinations(sorted(refs), 2))
+    expected = {(a, b, n) for (a, b), n in pairs.items() if n > 1}
+    rows = run_query(open_source(built["db"]), load_query("co-citation")).rows
+    got = {(r[0].value, r[1].value, int(r[2].value)) for r in rows}  # type: ignore[union-attr]
+    assert got == expected
+
+
+def test_mesh_cooccurrence_major_only_is_a_subset(built: dict[str, Path]) -> None:
+    source = open_source(built["db"])
+    q = load_query("mesh-cooccurrence")
+    term = "http://id.nlm.nih.gov/mesh/D006801"  # Humans
+    every = {(r[2].value, int(r[4].value)) for r in run_query(source, q, {"term": term}).rows}  # type: ignore[union-attr]
+    assert len(every) > 50
+    major_term = run_query(
+        source,
+        load_query(
+            "SELECT ?t (COUNT(*) AS ?n) WHERE { ?w fabio:hasPrimarySubjectTerm ?t "
+            'FILTER(!CONTAINS(STR(?t), "Q")) } GROUP BY ?t ORDER BY DESC(?n) ?t LIMIT 1'
+        ),
+    ).rows[0][0]
+    assert major_term is not None
+    all_rows = run_query(source, q, {"term": major_term.value}).rows
+    major = run_query(source, q, {"term": major_term.value, "major": "true"}).rows
+    assert 0 < len(major) < len(all_rows)
+    assert {r[1].value for r in major} == {"true"}  # type: ignore[union-attr]
+    counts = {r[2].value: int(r[4].value) for r in all_rows}  # type: ignore[union-attr]
+    for r in major:
+        assert int(r[4].value) <= counts[r[2].value]  # type: ignore[union-attr]
+
+
+def test_timeout_stops_a_runaway_query_with_a_message(built: dict[str, Path]) -> None:
+    source = open_source(built["db"], timeout=1.5)
+    runaway = load_query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    start = time.monotonic()
+    with pytest.raises(QueryError, match=r"query stopped after 1\.5 s \(--timeout\)"):
+        run_query(source, runaway)
+    assert time.monotonic() - start < 10
+    # the worker was replaced: the next query answers
+    assert len(run_query(source, load_query("citations-per-year")).rows) >= 3
+    source.close()
+
+
+def test_timeout_source_reports_an_unreadable_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<urn:a> <urn:p> .\n")
+    with pytest.raises(Exception, match="bad.ttl: not valid"):
+        open_source(bad, timeout=5)
+
+
+def test_forbidden_queries_are_refused_before_they_reach_the_store(
+    built: dict[str, Path],
+) -> None:
+    source = open_source(built["db"])
+    with pytest.raises(ForbiddenQueryError):
+        run_query(source, load_query("DROP ALL"))
+
+
+def test_an_empty_directory_is_not_a_store(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="not an Oxigraph store"):
+        open_store(tmp_path)
+
+
+def test_build_function_output_loads_into_a_store(tmp_path: Path) -> None:
+    result = build([SEED], BuildOptions(out=tmp_path / "o", html=False, nquads=True))
+    report = load_build(tmp_path / "db", result)
+    assert report.record_graphs == 1
+    assert triple_count(open_store(tmp_path / "db")) == result.triples
