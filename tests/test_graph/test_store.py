@@ -230,7 +230,7 @@ def test_timeout_stops_a_runaway_query_with_a_message(built: dict[str, Path]) ->
 def test_timeout_source_reports_an_unreadable_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text("<urn:a> <urn:p> .\n")
-    with pytest.raises(Exception, match="bad.ttl: not valid"):
+    with pytest.raises(Exception, match=r"bad\.ttl: not valid"):
         open_source(bad, timeout=5)
 
 
