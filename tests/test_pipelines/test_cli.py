@@ -80,7 +80,7 @@ def test_query_named_with_param_and_formats(seed_out: Path) -> None:
     assert "Dinesh Kumar" in result.stdout and "(1 row)" in result.stdout
     result = runner.invoke(app, ["query", ttl, "most-cited", "--format", "csv"])
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "work,title,year,citations"
+    assert result.stdout.splitlines()[0] == "work,title,year,citations,reference"
     assert len(result.stdout.splitlines()) == 6
     nt = str(seed_out / "graph.nt")
     result = runner.invoke(app, ["query", nt, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
