@@ -57,4 +57,4 @@ def load_build(store_dir: Path, result: BuildResult) -> LoadReport:
     if not nquads:
         raise InputError("the build wrote no graph.nq (BuildOptions(nquads=True))")
     store = create_store(store_dir)
-    return update_store(store, Path(nquads), delete_pmids=result.deleted)
+    return update_store(store, Path(nquads), delete_pmids=result.deleted, lenient=True)
