@@ -43,7 +43,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -54,6 +54,7 @@ from graph.vocab import CITEGRAPH, FABIO, PRISM, PROV, RDF, SCHEMA
 __all__ = [
     "RDF_EXTENSIONS",
     "LoadReport",
+    "QuerySource",
     "UnionStore",
     "create_store",
     "distinct_triples",
@@ -157,6 +158,21 @@ def open_store(source: Path | str) -> ox.Store:
     except OSError as exc:
         raise UnreadableInputError(f"cannot read: {exc}", file=str(path)) from None
     return store
+
+
+class QuerySource(Protocol):
+    """Anything citegraph queries: :class:`UnionStore`, :class:`pyoxigraph.Store`,
+    :class:`graph.endpoint.SparqlEndpoint`, :class:`graph.worker.TimedSource`. ``query``
+    returns pyoxigraph's ``QuerySolutions``, ``QueryBoolean``, or triples."""
+
+    def query(
+        self,
+        query: str,
+        *,
+        prefixes: dict[str, str] | None = ...,
+        substitutions: dict[ox.Variable, Any] | None = ...,
+    ) -> Any:
+        """Run a SPARQL query."""
 
 
 class UnionStore:
