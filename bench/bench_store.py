@@ -113,7 +113,7 @@ def main() -> None:
         ctx = multiprocessing.get_context("spawn")
         rdflib_conn, child = ctx.Pipe()
         ctx.Process(target=_rdflib_server, args=(str(tmp / "out" / "graph.nt"), child),
-                    daemon=True).start()  # fmt: skip
+                    ).start()  # fmt: skip
         _, secs, n = rdflib_conn.recv()
         print(f"rdflib load: {n:,} triples in {secs:.1f} s = {n / secs:,.0f} triples/s")
 
