@@ -77,7 +77,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from graph.sparql import load_query, named_queries, run_query
-    from graph.store import UnionStore, create_store, open_store, triple_count, update_store
+    from graph.store import create_store, open_store, triple_count, update_store
     from pipelines.build import BuildOptions, build
 
     tmp = Path(tempfile.mkdtemp(prefix="citegraph-bench-store-"))
@@ -89,7 +89,9 @@ def main() -> None:
           f"{time.perf_counter() - t:.1f} s")  # fmt: skip
 
     store = create_store(tmp / "db")
-    report = update_store(store, tmp / "out" / "graph.nq", lenient=True)
+    report = update_store(
+        store, tmp / "out" / "graph.nq", triples=tmp / "out" / "graph.nt", lenient=True
+    )
     distinct = triple_count(store)
     size = sum(p.stat().st_size for p in (tmp / "db").rglob("*") if p.is_file())
     print(f"store load: {report.loaded:,} quads ({distinct:,} distinct triples) in "
@@ -97,7 +99,7 @@ def main() -> None:
           f"({distinct / report.seconds:,.0f} triples/s); {size / 1e6:.0f} MB on disk")  # fmt: skip
     del store
 
-    source = UnionStore(open_store(tmp / "db"))
+    source = open_store(tmp / "db")
     top = run_query(source, load_query("most-cited"), limit=1).rows[0][0]
     assert top is not None
     params: dict[str, list[dict[str, str]]] = {

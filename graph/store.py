@@ -21,7 +21,10 @@ idempotent:
   citations are never doubled;
 * records of deleted PMIDs (PubMed ``DeleteCitation``) can be dropped.
 
-Queries see the union of all graphs (:func:`query_store` and :class:`UnionStore`).
+The default graph of a store holds the RDF merge of its record graphs (every distinct
+triple once), kept in step by :func:`update_store`; queries read it. (Oxigraph's "default
+graph as union" option is a multiset: a triple stated by two records, such as a cited work
+described by two reference lists, would come out twice and double rows and counts.)
 
 Example:
     >>> import tempfile, pathlib
@@ -29,10 +32,10 @@ Example:
     >>> f = d / "g.nq"
     >>> _ = f.write_text('<urn:a> <urn:p> "x" <urn:g> .\\n')
     >>> store = create_store(d / "store")
-    >>> update_store(store, f).quads
-    1
+    >>> update_store(store, f).quads  # the quad and its triple in the default graph
+    2
     >>> update_store(store, f).quads  # the same input again changes nothing
-    1
+    2
     >>> triple_count(store)
     1
 """
@@ -55,7 +58,6 @@ __all__ = [
     "RDF_EXTENSIONS",
     "LoadReport",
     "QuerySource",
-    "UnionStore",
     "create_store",
     "distinct_triples",
     "is_endpoint",
@@ -129,8 +131,8 @@ def open_store(source: Path | str) -> ox.Store:
     """Open an RDF file (in memory) or an Oxigraph store directory (on disk, read-only).
 
     Raises :class:`UnreadableInputError` naming the file, with the parser's line and column,
-    when the file is missing or not valid RDF. Triples of a store directory live in named
-    graphs: query them through :class:`UnionStore` (or :func:`open_source`).
+    when the file is missing or not valid RDF. The quads of an N-Quads or TriG file are also
+    merged into the default graph, which is what queries read.
 
     Example:
         >>> import tempfile
@@ -157,11 +159,13 @@ def open_store(source: Path | str) -> ox.Store:
         raise UnreadableInputError(f"not valid {fmt.name}: {exc}", file=str(path)) from None
     except OSError as exc:
         raise UnreadableInputError(f"cannot read: {exc}", file=str(path)) from None
+    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     return store
 
 
 class QuerySource(Protocol):
-    """Anything citegraph queries: :class:`UnionStore`, :class:`pyoxigraph.Store`,
+    """Anything citegraph queries: :class:`pyoxigraph.Store`,
     :class:`graph.endpoint.SparqlEndpoint`, :class:`graph.worker.TimedSource`. ``query``
     returns pyoxigraph's ``QuerySolutions``, ``QueryBoolean``, or triples."""
 
@@ -175,42 +179,11 @@ class QuerySource(Protocol):
         """Run a SPARQL query."""
 
 
-class UnionStore:
-    """An Oxigraph store whose queries see the union of all its graphs (the default graph
-    and every named graph), with the same ``query`` signature as :class:`pyoxigraph.Store`.
-
-    Example:
-        >>> s = ox.Store()
-        >>> s.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("x"),
-        ...               ox.NamedNode("urn:g")))
-        >>> len(list(UnionStore(s).query("SELECT * WHERE { ?s ?p ?o }")))
-        1
-    """
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-
-    def query(
-        self,
-        query: str,
-        *,
-        prefixes: dict[str, str] | None = None,
-        substitutions: dict[ox.Variable, Any] | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """Run a SPARQL query over the union of all graphs (see :meth:`pyoxigraph.Store.query`)."""
-        kwargs.setdefault("use_default_graph_as_union", True)
-        return self.store.query(query, prefixes=prefixes, substitutions=substitutions, **kwargs)
-
-    def __len__(self) -> int:
-        return len(self.store)
-
-
 def open_source(source: Path | str, *, timeout: float | None = None) -> Any:
     """Open anything citegraph queries: an RDF file, a store directory or an endpoint URL.
 
     Returns an object with the ``query(text, prefixes=..., substitutions=...)`` method of
-    :class:`pyoxigraph.Store`: a :class:`UnionStore` for files and store directories, a
+    :class:`pyoxigraph.Store`: the store itself for files and store directories, a
     :class:`graph.endpoint.SparqlEndpoint` for ``http(s)://`` URLs. With ``timeout``
     (seconds), local queries run in a worker process that is killed when the time is up
     (:class:`graph.worker.TimedSource`); for endpoints it is the HTTP timeout.
@@ -230,7 +203,7 @@ def open_source(source: Path | str, *, timeout: float | None = None) -> Any:
         from graph.worker import TimedSource
 
         return TimedSource(str(source), timeout=timeout)
-    return UnionStore(open_store(source))
+    return open_store(source)
 
 
 # ---------------------------------------------------------------- on-disk stores
@@ -296,25 +269,30 @@ def update_store(
     store: ox.Store,
     source: Path | str,
     *,
+    triples: Path | str | None = None,
     delete_pmids: Iterable[str] = (),
     lenient: bool = False,
 ) -> LoadReport:
     """Load an RDF file (``graph.nq`` of a build, or any RDF file) into ``store`` idempotently.
 
     See the module docstring for the rules (record graphs replaced, works re-keyed, older
-    records of the same work and records of ``delete_pmids`` dropped). An empty store is
-    bulk-loaded directly. ``lenient`` skips IRI validation while parsing (about a fifth
-    faster): for files citegraph wrote itself. Raises :class:`UnreadableInputError` for a
-    missing or invalid file.
+    records of the same work and records of ``delete_pmids`` dropped); the default graph is
+    kept equal to the merge of the record graphs. ``triples`` is the N-Triples file of the
+    same build (``graph.nt``: the distinct triples of ``source``), bulk-loaded into the
+    default graph; without it they are copied from the loaded graphs. ``lenient`` skips IRI
+    validation while parsing: for files citegraph wrote itself. Raises
+    :class:`UnreadableInputError` for a missing or invalid file.
 
     Example:
         >>> import tempfile
         >>> d = Path(tempfile.mkdtemp())
         >>> _ = (d / "a.nq").write_text('<urn:a> <urn:p> "1" <urn:g> .\\n')
-        >>> _ = (d / "b.nq").write_text('<urn:b> <urn:p> "2" <urn:h> .\\n')
+        >>> _ = (d / "b.nq").write_text('<urn:a> <urn:p> "1" <urn:h> .\\n')
         >>> s = create_store(d / "s")
         >>> update_store(s, d / "a.nq").quads, update_store(s, d / "b.nq").quads
-        (1, 2)
+        (2, 3)
+        >>> triple_count(s)
+        1
     """
     path = Path(source)
     start = time.perf_counter()
@@ -323,34 +301,79 @@ def update_store(
     fmt = rdf_format(path)
     report = LoadReport()
     empty = next(iter(store.quads_for_pattern(None, None, None, None)), None) is None
+    batch: set[str] = set()
     records: set[str] = set()
     if fmt == ox.RdfFormat.N_QUADS:
-        report.loaded, _batch, records = _scan_nquads(path)
+        report.loaded, batch, records = _scan_nquads(path)
     report.record_graphs = len(records)
+    candidates: set[tuple[Any, Any, Any]] = set()
     if not empty:
-        for g in sorted(records):
-            node = ox.NamedNode(g)
-            if next(iter(store.quads_for_pattern(None, None, None, node)), None) is not None:
-                store.remove_graph(node)
-                report.replaced_graphs += 1
-    try:
-        store.bulk_load(path=str(path), format=fmt, lenient=lenient)
-    except SyntaxError as exc:
-        raise UnreadableInputError(f"not valid {fmt.name}: {exc}", file=str(path)) from None
-    except OSError as exc:
-        raise UnreadableInputError(f"cannot read: {exc}", file=str(path)) from None
-    if fmt != ox.RdfFormat.N_QUADS:
-        report.loaded = -1  # not counted for triple formats
+        present = [g for g in sorted(records) if _has_graph(store, g)]
+        _remove_graphs(store, present, candidates)
+        report.replaced_graphs = len(present)
+    _bulk_load(store, path, fmt, lenient)
+    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        if triples is not None:
+            _bulk_load(store, Path(triples), rdf_format(Path(triples)), lenient)
+        else:
+            names = batch or {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+            for g in sorted(names):
+                store.extend(
+                    ox.Quad(q.subject, q.predicate, q.object)
+                    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(g))
+                )
+    else:
+        report.loaded = -1  # counted below
     report.rekeyed = rekey_works(store)
     if not empty:
-        report.superseded_graphs = _drop_superseded(store, records)
-    report.deleted_graphs = _drop_pmids(store, delete_pmids)
+        report.superseded_graphs = _superseded(store, records)
+        _remove_graphs(store, report.superseded_graphs, candidates)
+    report.deleted_graphs = _pmid_graphs(store, delete_pmids)
+    _remove_graphs(store, report.deleted_graphs, candidates)
+    _prune_default_graph(store, candidates)
     store.flush()
     report.quads = len(store)
     report.seconds = time.perf_counter() - start
     if report.loaded < 0:
         report.loaded = report.quads
     return report
+
+
+def _bulk_load(store: ox.Store, path: Path, fmt: ox.RdfFormat, lenient: bool) -> None:
+    try:
+        store.bulk_load(path=str(path), format=fmt, lenient=lenient)
+    except SyntaxError as exc:
+        raise UnreadableInputError(f"not valid {fmt.name}: {exc}", file=str(path)) from None
+    except OSError as exc:
+        raise UnreadableInputError(f"cannot read: {exc}", file=str(path)) from None
+
+
+def _has_graph(store: ox.Store, name: str) -> bool:
+    node = ox.NamedNode(name)
+    return next(iter(store.quads_for_pattern(None, None, None, node)), None) is not None
+
+
+def _remove_graphs(
+    store: ox.Store, names: Iterable[str], candidates: set[tuple[Any, Any, Any]]
+) -> None:
+    """Remove named graphs, remembering their triples: the default graph may have to lose
+    them too (:func:`_prune_default_graph`)."""
+    for name in names:
+        node = ox.NamedNode(name)
+        for q in store.quads_for_pattern(None, None, None, node):
+            candidates.add((q.subject, q.predicate, q.object))
+        store.remove_graph(node)
+
+
+def _prune_default_graph(store: ox.Store, candidates: set[tuple[Any, Any, Any]]) -> None:
+    """Drop from the default graph the candidate triples no named graph states any more."""
+    for s, p, o in candidates:
+        stated = any(
+            not isinstance(q.graph_name, ox.DefaultGraph)
+            for q in store.quads_for_pattern(s, p, o, None)
+        )
+        if not stated:
+            store.remove(ox.Quad(s, p, o))
 
 
 def _rank(iri: str) -> tuple[int, int, str]:
@@ -446,7 +469,7 @@ def _record_works(store: ox.Store, graph: ox.NamedNode) -> set[ox.NamedNode]:
     return out
 
 
-def _drop_superseded(store: ox.Store, records: Iterable[str]) -> list[str]:
+def _superseded(store: ox.Store, records: Iterable[str]) -> list[str]:
     new = set(records)
     dropped: set[str] = set()
     for g in sorted(new):
@@ -456,12 +479,10 @@ def _drop_superseded(store: ox.Store, records: Iterable[str]) -> list[str]:
                 old = q.graph_name
                 if isinstance(old, ox.NamedNode) and old.value not in new and old == q.object:
                     dropped.add(old.value)
-    for g in sorted(dropped):
-        store.remove_graph(ox.NamedNode(g))
     return sorted(dropped)
 
 
-def _drop_pmids(store: ox.Store, pmids: Iterable[str]) -> list[str]:
+def _pmid_graphs(store: ox.Store, pmids: Iterable[str]) -> list[str]:
     dropped: set[str] = set()
     for pmid in pmids:
         for q in store.quads_for_pattern(None, _PMID, ox.Literal(pmid), None):
@@ -470,8 +491,6 @@ def _drop_pmids(store: ox.Store, pmids: Iterable[str]) -> list[str]:
                 iter(store.quads_for_pattern(q.subject, _DERIVED, g, g)), None
             ):
                 dropped.add(g.value)
-    for name in sorted(dropped):
-        store.remove_graph(ox.NamedNode(name))
     return sorted(dropped)
 
 
@@ -498,7 +517,7 @@ def store_identifiers(store: ox.Store) -> Iterator[Identifiers]:
             yield Identifiers(**found)
 
 
-def triple_count(store: ox.Store | UnionStore) -> int:
+def triple_count(store: ox.Store) -> int:
     """The number of distinct triples over all graphs of a store (a triple stated by several
     records counts once).
 
@@ -510,8 +529,7 @@ def triple_count(store: ox.Store | UnionStore) -> int:
         >>> triple_count(s)
         1
     """
-    inner = store.store if isinstance(store, UnionStore) else store
-    result = inner.query(
+    result = store.query(
         "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
         use_default_graph_as_union=True,
     )

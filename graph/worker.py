@@ -65,7 +65,6 @@ def _answer(
         text,
         prefixes=prefixes,
         substitutions=substitutions,
-        use_default_graph_as_union=True,
     )
     if isinstance(result, ox.QueryBoolean):
         rfmt = ox.QueryResultsFormat.from_media_type(results_format or "") or (
@@ -262,7 +261,7 @@ class WorkerPool:
 
 class TimedSource:
     """A file or store directory queried in a worker process with a time limit, with the
-    ``query`` method of :class:`pyoxigraph.Store` (the union of all graphs is queried)."""
+    ``query`` method of :class:`pyoxigraph.Store`."""
 
     def __init__(self, source: Path | str, *, timeout: float) -> None:
         self.timeout = timeout

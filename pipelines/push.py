@@ -61,7 +61,9 @@ class PushReport:
 
 def iter_quads(source: Path | str) -> Iterator[ox.Quad]:
     """Stream the quads of a store directory or an RDF file (triples of a triple format come
-    in the default graph), without loading a file into memory.
+    in the default graph), without loading a file into memory. The default graph of a store
+    that has record graphs is their merge (see :mod:`graph.store`) and is not sent: the
+    server holds the record graphs themselves.
 
     Example:
         >>> import tempfile
@@ -72,7 +74,11 @@ def iter_quads(source: Path | str) -> Iterator[ox.Quad]:
     """
     path = Path(source)
     if path.is_dir():
-        yield from open_store(path)
+        store = open_store(path)
+        derived = next(iter(store.named_graphs()), None) is not None
+        for q in store:
+            if not (derived and isinstance(q.graph_name, ox.DefaultGraph)):
+                yield q
         return
     if not path.is_file():
         raise UnreadableInputError("no such file or store directory", file=str(path))

@@ -57,4 +57,11 @@ def load_build(store_dir: Path, result: BuildResult) -> LoadReport:
     if not nquads:
         raise InputError("the build wrote no graph.nq (BuildOptions(nquads=True))")
     store = create_store(store_dir)
-    return update_store(store, Path(nquads), delete_pmids=result.deleted, lenient=True)
+    triples = result.outputs.get("ntriples")
+    return update_store(
+        store,
+        Path(nquads),
+        triples=Path(triples) if triples else None,
+        delete_pmids=result.deleted,
+        lenient=True,
+    )
