@@ -105,8 +105,9 @@ def main() -> None:
     params: dict[str, list[dict[str, str]]] = {
         "citing": [{"work": top.value}],
         "mesh-cooccurrence": [
+            {},
+            {"major-only": "true"},
             {"term": "http://id.nlm.nih.gov/mesh/D006801"},
-            {"term": "http://id.nlm.nih.gov/mesh/D006801", "major": "true"},
         ],
     }
 

@@ -7,7 +7,8 @@ A named query file starts with comment lines that document it::
 
 Parameters are passed to Oxigraph as substitutions (SEP-0007): the value becomes an RDF term
 bound to the variable, and the query text is never edited. A parameter's variable must be in
-the query's SELECT projection (an Oxigraph rule), so named queries project it. Queries that would reach the
+the query's SELECT projection (an Oxigraph rule), so named queries project it; a ``-`` in a
+parameter's name is ``_`` in its variable (``major-only`` binds ``?major_only``). Queries that would reach the
 network or change data (``SERVICE``, ``LOAD``, any update) are refused before they run.
 
 Example:
@@ -260,7 +261,7 @@ def run_query(
                     f"query {query.name!r} takes no parameter {key!r} (it takes: {declared})"
                 )
     for key, value in params.items():
-        subs[ox.Variable(key)] = _term(query.param(key), key, value)
+        subs[ox.Variable(key.replace("-", "_"))] = _term(query.param(key), key, value)
     start = time.perf_counter()
     try:
         result = store.query(query.text, prefixes=PREFIXES, substitutions=subs or None)

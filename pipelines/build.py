@@ -61,7 +61,9 @@ class BuildOptions:
     ``out`` receives ``graph.nt``, ``graph.ttl``, ``graph.jsonld``, ``citations.graphml``,
     ``graph.html`` and ``report.json``; ``exports`` names extra graph exports (see
     :mod:`graph.export`); ``layers`` adds author, keyword, MeSH or journal nodes to the graph
-    (see :data:`graph.network.LAYERS`); ``on_record`` is called once per record read.
+    (see :data:`graph.network.LAYERS`); ``on_record`` is called once per record read;
+    ``store`` names an on-disk store that the build is loaded into (it implies ``nquads``; see
+    :mod:`pipelines.storebuild`).
     """
 
     out: Path
@@ -75,6 +77,7 @@ class BuildOptions:
     jobs: int = 1
     title: str | None = None
     on_record: Callable[[int], None] | None = None
+    store: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class BuildResult:
     links: int = 0
     superseded: int = 0
     fetch: dict[str, Any] | None = None
+    store: dict[str, Any] | None = None
     deleted: list[str] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -366,6 +370,13 @@ class Builder:
                 reasons = "; ".join(s.message() for s in result.skipped[:3]) or "no input given"
                 raise InputError(f"nothing readable ({reasons})")
             result.distinct_keywords = len(self._keywords)
+            if options.store is not None:
+                from pipelines.storebuild import seed_identity
+
+                merges = self.identity.merges  # the store's id sets are not this build's
+                seed_identity(self, options.store)
+                self.identity.merges = merges
+                options = replace(options, nquads=True)
             rewrites = self.identity.rewrites(emitted_only=True)
             result.merged_ids = self.identity.merges
             for old, new in self._match_titles().items():
@@ -449,6 +460,16 @@ def _write_outputs(
         if pool is not None:
             pool.shutdown()
     result.outputs = {k: str(v) for k, v in outputs.items()}
+    if options.store is not None:
+        from pipelines.storebuild import load_build
+
+        loaded = load_build(options.store, result)
+        result.store = {"path": str(options.store), "quads": loaded.quads,
+                        "records_loaded": loaded.record_graphs,
+                        "records_replaced": loaded.replaced_graphs,
+                        "records_superseded": len(loaded.superseded_graphs),
+                        "records_deleted": len(loaded.deleted_graphs),
+                        "works_rekeyed": len(loaded.rekeyed)}  # fmt: skip
     with atomic_write(out / "report.json") as fh:
         json.dump(result.report(), fh, indent=2, ensure_ascii=False, sort_keys=True)
         fh.write("\n")

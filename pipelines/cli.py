@@ -21,6 +21,7 @@ import networkx as nx
 import typer
 
 from graph.errors import CitegraphError
+from pipelines.cli_store import register as register_store_commands
 
 __all__ = ["app", "main"]
 
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 reference_app = typer.Typer(help="Work with free-text references.", no_args_is_help=True)
 app.add_typer(reference_app, name="reference")
+register_store_commands(app)  # serve, push, store load|info (pipelines/cli_store.py)
 
 EXIT_USAGE = 2
 EXIT_SKIPPED = 3
@@ -140,6 +142,13 @@ def _summarise(result: Any, quiet: bool) -> None:
             f"{result.unresolved_works} unresolved), {result.edges} citations, "
             f"{result.triples} triples; {len(result.skipped)} skipped; {result.seconds:.2f} s."
         )
+        if result.store is not None:
+            s = result.store
+            typer.echo(
+                f"Store {s['path']}: {s['records_loaded']} records loaded "
+                f"({s['records_replaced']} replaced, {s['records_superseded']} superseded), "
+                f"{s['works_rekeyed']} works re-keyed; it holds {s['quads']} quads."
+            )
         for name in sorted(result.outputs):
             typer.echo(f"  {name:<12} {result.outputs[name]}")
         if "html" in result.outputs:
@@ -235,6 +244,10 @@ def build(
     eutils_url: EutilsUrl = None,
     cache_dir: CacheDir = None,
     offline: Offline = False,
+    store: Annotated[
+        Path | None,
+        typer.Option(help="Also load the graph into this on-disk store (created when missing)."),
+    ] = None,
 ) -> None:
     """Read articles and write RDF (graph.nt, graph.ttl, graph.jsonld), the citation graph
     (citations.graphml), graph.html and report.json into OUT."""
@@ -244,7 +257,9 @@ def build(
            "eutils_url": eutils_url, "cache_dir": cache_dir, "offline": offline}  # fmt: skip
     with Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         options = _build_options(out, html, export, max_nodes, size_by, progress.update, layers)
-        options = dataclasses.replace(options, jobs=max(1, jobs))
+        options = dataclasses.replace(options, jobs=max(1, jobs), store=store)
+        if store is not None and store.exists() and not store.is_dir():
+            raise _fail(f"--store {store}: not a directory")
         try:
             result = _run_build(inputs, [], fetch, options, net)
         except CitegraphError as exc:

@@ -3,14 +3,20 @@ files and the timeout, on real PubMed records (tests/fixtures/store, see its REA
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
+from collections import Counter
+from collections.abc import Callable
+from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 
 from graph.errors import ForbiddenQueryError, QueryError
+from graph.model import Article
 from graph.sparql import load_query, named_queries, run_query
 from graph.store import (
     distinct_triples,
@@ -18,9 +24,12 @@ from graph.store import (
     open_store,
     triple_count,
 )
+from graph.vocab import mesh_iri, mesh_name_iri
 from pipelines.build import Builder, BuildOptions, BuildResult, build
+from pipelines.identity import IdentityMap
+from pipelines.readers.pubmed_xml import read_pubmed_xml
 from pipelines.storebuild import load_build, seed_identity
-from tests.conftest import FIXTURES, SEED
+from tests.conftest import FIXTURES, SEED, SHARED_DATA
 
 PART_A = FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"
 PART_B = FIXTURES / "store" / "pubmed20n0014_refs_b.xml.gz"
@@ -197,27 +206,96 @@ def test_co_citation_rows_match_a_count_in_python(built: dict[str, Path]) -> Non
     assert got == expected
 
 
-def test_mesh_cooccurrence_major_only_is_a_subset(built: dict[str, Path]) -> None:
+def _latest_records(paths: list[Path]) -> list[Article]:
+    """The records a store keeps: the last one read of each PMID."""
+    latest: dict[str, Article] = {}
+    for path in paths:
+        for item in read_pubmed_xml(path):
+            assert isinstance(item, Article), item
+            if not item.deleted:
+                latest[item.ids.pmid or item.title or ""] = item
+    return list(latest.values())
+
+
+def _per_work(articles: list[Article], terms: Callable[[Article], set[str]]) -> list[set[str]]:
+    """``terms`` of each work: records that share an identifier (two PMIDs with one DOI) are
+    one work in the graph, holding the terms of both."""
+    identity = IdentityMap()
+    for a in articles:
+        identity.add(a.ids)
+    works: dict[str, set[str]] = {}
+    for a in articles:
+        works.setdefault(str(identity.keyer(a.ids)), set()).update(terms(a))
+    return list(works.values())
+
+
+def _pairs(sets: list[set[str]]) -> Counter[tuple[str, str]]:
+    out: Counter[tuple[str, str]] = Counter()
+    for items in sets:
+        out.update(combinations(sorted(items), 2))
+    return out
+
+
+def _descriptors(article: Article, *, major_only: bool) -> set[str]:
+    return {
+        str(mesh_iri(h.ui) if h.ui else mesh_name_iri(h.name))
+        for h in article.mesh
+        if not major_only or h.major or any(q.major for q in h.qualifiers)
+    }
+
+
+def _counted_pairs(rows: list[Any]) -> set[tuple[str, str, int]]:
+    return {(r[0].value, r[1].value, int(r[2].value)) for r in rows}
+
+
+def test_mesh_cooccurrence_counts_match_the_records(built: dict[str, Path]) -> None:
+    articles = _latest_records([PART_A, PART_B])
     source = open_source(built["db"])
     q = load_query("mesh-cooccurrence")
+    every = _pairs(_per_work(articles, lambda a: _descriptors(a, major_only=False)))
+    major = _pairs(_per_work(articles, lambda a: _descriptors(a, major_only=True)))
+    assert len(every) > 1000 and 100 < len(major) < len(every)
+    rows = run_query(source, q).rows
+    assert _counted_pairs(rows) == {(a, b, n) for (a, b), n in every.items()}
+    assert [int(r[2].value) for r in rows] == sorted((n for n in every.values()), reverse=True)  # type: ignore[union-attr]
+    rows = run_query(source, q, {"major-only": "true"}).rows
+    assert _counted_pairs(rows) == {(a, b, n) for (a, b), n in major.items()}
     term = "http://id.nlm.nih.gov/mesh/D006801"  # Humans
-    every = {(r[2].value, int(r[4].value)) for r in run_query(source, q, {"term": term}).rows}  # type: ignore[union-attr]
-    assert len(every) > 50
-    major_term = run_query(
-        source,
-        load_query(
-            "SELECT ?t (COUNT(*) AS ?n) WHERE { ?w fabio:hasPrimarySubjectTerm ?t "
-            'FILTER(!CONTAINS(STR(?t), "Q")) } GROUP BY ?t ORDER BY DESC(?n) ?t LIMIT 1'
-        ),
-    ).rows[0][0]
-    assert major_term is not None
-    all_rows = run_query(source, q, {"term": major_term.value}).rows
-    major = run_query(source, q, {"term": major_term.value, "major": "true"}).rows
-    assert 0 < len(major) < len(all_rows)
-    assert {r[1].value for r in major} == {"true"}  # type: ignore[union-attr]
-    counts = {r[2].value: int(r[4].value) for r in all_rows}  # type: ignore[union-attr]
-    for r in major:
-        assert int(r[4].value) <= counts[r[2].value]  # type: ignore[union-attr]
+    rows = run_query(source, q, {"term": term}).rows
+    assert _counted_pairs(rows) == {(a, b, n) for (a, b), n in every.items() if term in (a, b)}
+    assert {r[3].value for r in rows} == {term}  # type: ignore[union-attr]
+
+
+FATCAT_2019 = SHARED_DATA / "pubmed_xml" / "fatcat__pubmedsample_2019.xml"
+
+
+@pytest.mark.skipif(not FATCAT_2019.exists(), reason="needs ../shared/data (AGPL sample)")
+def test_build_store_option_and_keyword_cooccurrence_on_a_real_sample(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    db = tmp_path / "db"
+    args = ["build", str(FATCAT_2019), "--no-html", "-q", "--store", str(db)]
+    first = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "one")])
+    assert first.exit_code == 0, first.output
+    quads = len(open_store(db))
+    again = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "two")])
+    assert again.exit_code == 0, again.output
+    assert len(open_store(db)) == quads
+    report = json.loads((tmp_path / "two" / "report.json").read_text())
+    articles = _latest_records([FATCAT_2019])
+    assert report["store"]["quads"] == quads
+    assert report["store"]["records_replaced"] == report["store"]["records_loaded"] > 0
+    assert triple_count(open_store(db)) == len(_nt_triples(tmp_path / "two" / "graph.nt"))
+
+    expected = _pairs(_per_work(articles, lambda a: {k.text for k in a.keywords}))
+    assert max(expected.values()) > 1
+    rows = run_query(open_source(db), load_query("keyword-cooccurrence")).rows
+    assert _counted_pairs(rows) == {(a, b, n) for (a, b), n in expected.items()}
+    mesh = _pairs(_per_work(articles, lambda a: _descriptors(a, major_only=False)))
+    rows = run_query(open_source(db), load_query("mesh-cooccurrence")).rows
+    assert _counted_pairs(rows) == {(a, b, n) for (a, b), n in mesh.items()}
 
 
 def test_timeout_stops_a_runaway_query_with_a_message(built: dict[str, Path]) -> None:

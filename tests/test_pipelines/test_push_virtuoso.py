@@ -41,7 +41,7 @@ PARTS = [FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz",
          FIXTURES / "store" / "pubmed20n0014_refs_b.xml.gz"]  # fmt: skip
 BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 LISTS = {"citing_works", "shared_references"}
-BOOLEAN_COLUMNS = {"resolved", "major"}  # Virtuoso answers these as 1/0 integers
+BOOLEAN_COLUMNS = {"resolved", "major_only"}  # Virtuoso answers these as 1/0 integers
 
 INI = """[Database]
 DatabaseFile = {d}/virtuoso.db
@@ -171,9 +171,10 @@ def _params(local_source: object) -> dict[str, list[dict[str, str]]]:
     return {
         "citing": [{"work": top.value}],
         "mesh-cooccurrence": [
+            {},
+            {"major-only": "true"},
             {"term": "http://id.nlm.nih.gov/mesh/D006801"},
-            {"term": major.value},
-            {"term": major.value, "major": "true"},
+            {"term": major.value, "major-only": "true"},
         ],
     }
 
