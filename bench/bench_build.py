@@ -1,7 +1,9 @@
 """Benchmark: `citegraph build` on a whole PubMed baseline file against the pipeline a user
 would otherwise write (Bio.Entrez.read, then rdflib Graph.add of the same triples and
 Graph.serialize(format="turtle")), in the same run. Each side runs in its own process so its
-peak RSS is its own.
+peak RSS is its own. As a second reference for parse speed alone it runs pubmed_parser's
+``parse_medline_xml`` on the same file (``pip install 'citegraph[bench]'``; left out, with a
+note, when pubmed_parser is not installed).
 
     .venv/bin/python bench/bench_build.py [FILE.xml.gz] [--copies 3] [--skip-baseline]
 
@@ -13,6 +15,7 @@ file in one run to show that memory does not grow with the input.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
 import resource
@@ -103,6 +106,20 @@ def child_baseline(path: str, nt: str, out: str) -> dict[str, float]:
     }
 
 
+def child_pubmed_parser(path: str) -> dict[str, float]:
+    """pubmed_parser's parse_medline_xml on the file, with authors and references (the fields
+    citegraph reads too): parse speed alone, no RDF, no graph."""
+    import pubmed_parser
+
+    start = time.perf_counter()
+    rows = pubmed_parser.parse_medline_xml(path, author_list=True, reference_list=True)
+    return {
+        "articles": len(rows),
+        "seconds": time.perf_counter() - start,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
 def _run(args: list[str]) -> dict[str, float]:
     proc = subprocess.run(
         [sys.executable, __file__, *args], capture_output=True, text=True, cwd=REPO, check=False
@@ -118,7 +135,7 @@ def main() -> None:
     parser.add_argument("file", nargs="?", default=str(DEFAULT))
     parser.add_argument("--copies", type=int, default=3)
     parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--child", choices=["citegraph", "baseline"])
+    parser.add_argument("--child", choices=["citegraph", "baseline", "pubmed_parser"])
     parser.add_argument("--out")
     parser.add_argument("--nt")
     parser.add_argument("paths", nargs="*")
@@ -128,6 +145,9 @@ def main() -> None:
         return
     if ns.child == "baseline":
         print(json.dumps(child_baseline(ns.file, ns.nt, ns.out)))
+        return
+    if ns.child == "pubmed_parser":
+        print(json.dumps(child_pubmed_parser(ns.file)))
         return
 
     src = Path(ns.file)
@@ -171,6 +191,17 @@ def main() -> None:
             print(
                 f"ratio             : citegraph is {rate / brate:.1f}x faster, uses "
                 f"{base['peak_rss_mb'] / one['peak_rss_mb']:.1f}x less memory"
+            )
+        if importlib.util.find_spec("pubmed_parser") is None:
+            print("pubmed_parser     : not installed (pip install 'citegraph[bench]')")
+        else:
+            pp = _run([str(src), "--child", "pubmed_parser"])
+            prate = pp["articles"] / pp["seconds"]
+            print(
+                f"pubmed_parser     : parse_medline_xml (parse only) {pp['articles']:,} articles "
+                f"in {pp['seconds']:.1f} s = {prate:,.0f} articles/s, peak RSS "
+                f"{pp['peak_rss_mb']:.0f} MB; citegraph end to end is {rate / prate:.2f}x its "
+                f"parse speed"
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -16,10 +16,11 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -125,10 +126,14 @@ class BuildResult:
 
     def report(self) -> dict[str, Any]:
         """The content of ``report.json`` (no timings: the report is reproducible)."""
-        data = asdict(self)
-        data.pop("graph")
-        data.pop("seconds")
-        data["skipped"] = [{k: v for k, v in asdict(s).items()} for s in self.skipped]
+        # Field by field: asdict() would deep-copy the citation graph only to drop it (about
+        # 3 s on a 30,000-article build).
+        data = {
+            f.name: copy.deepcopy(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in ("graph", "seconds", "skipped")
+        }
+        data["skipped"] = [asdict(s) for s in self.skipped]
         return data
 
 
