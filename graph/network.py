@@ -32,6 +32,7 @@ from graph.vocab import (
     journal_iri,
     keyword_iri,
     mesh_iri,
+    mesh_name_iri,
     mint_uuid,
     normalize_text,
     work_iri,
@@ -215,7 +216,7 @@ class CitationGraphBuilder:
                 items.append((str(keyword_iri(k.text)), "keyword", k.text, "subject"))
         if "mesh" in self.layers:
             for m in article.mesh:
-                key = str(mesh_iri(m.ui)) if m.ui else str(mint_uuid("mesh-name", m.name))
+                key = str(mesh_iri(m.ui) if m.ui else mesh_name_iri(m.name))
                 items.append((key, "mesh", m.name, "subject"))
         if "journals" in self.layers and article.journal is not None:
             j = journal_iri(article.journal)

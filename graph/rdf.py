@@ -44,6 +44,7 @@ from graph.vocab import (
     keyword_iri,
     mesh_iri,
     mesh_name_iri,
+    mesh_name_pair_iri,
     mint_uuid,
     normalize_text,
     person_iri,
@@ -373,9 +374,14 @@ def article_triples(article: Article, keyer: WorkKeyer = work_iri) -> Iterator[T
         for q in heading.qualifiers:
             if heading.ui and q.ui:
                 pair = iri(mesh_iri(heading.ui, q.ui))
-                yield s, _SUBJECTTERM, pair
-                if q.major:
-                    yield s, _PRIMARYTERM, pair
+            elif not heading.ui and q.name:  # MEDLINE text: names only
+                pair = iri(mesh_name_pair_iri(heading.name, q.name))
+                yield pair, _PREFLABEL, literal(f"{heading.name}/{q.name}")
+            else:
+                continue
+            yield s, _SUBJECTTERM, pair
+            if q.major:
+                yield s, _PRIMARYTERM, pair
     for rel in article.related:
         pred = _RELATION.get(rel.relation)
         target = keyer(rel.ids)

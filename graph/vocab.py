@@ -52,6 +52,8 @@ __all__ = [
     "journal_iri",
     "keyword_iri",
     "mesh_iri",
+    "mesh_name_iri",
+    "mesh_name_pair_iri",
     "mint_uuid",
     "normalize_text",
     "person_iri",
@@ -387,8 +389,27 @@ def mesh_iri(descriptor_ui: str, qualifier_ui: str | None = None) -> URIRef:
 
 
 def mesh_name_iri(name: str) -> URIRef:
-    """Return a ``urn:uuid:`` for a MeSH heading known only by name (MEDLINE text without UIs)."""
+    """Return a ``urn:uuid:`` for a MeSH heading known only by name (MEDLINE text without UIs).
+
+    Example:
+        >>> mesh_name_iri("Women, Working") == mesh_name_iri("women working")
+        True
+    """
     return mint_uuid("mesh-name", normalize_text(name))
+
+
+def mesh_name_pair_iri(descriptor: str, qualifier: str) -> URIRef:
+    """Return a ``urn:uuid:`` for a descriptor/qualifier pair known only by names (MEDLINE
+    ``MH - Diabetes Mellitus, Type 2/drug therapy``), the counterpart of a ``D...Q...`` IRI.
+
+    Example:
+        >>> a = mesh_name_pair_iri("Diabetes Mellitus, Type 2", "drug therapy")
+        >>> a == mesh_name_pair_iri("diabetes mellitus type 2", "Drug Therapy"), str(a)[:9]
+        (True, 'urn:uuid:')
+        >>> a == mesh_name_iri("Diabetes Mellitus, Type 2")
+        False
+    """
+    return mint_uuid("mesh-name-pair", f"{normalize_text(descriptor)}|{normalize_text(qualifier)}")
 
 
 def source_iri(source: Source) -> URIRef:

@@ -195,3 +195,34 @@ def test_turtle_and_jsonld_written_in_a_second_process_are_the_same(
     build([SEED], BuildOptions(out=tmp_path, html=False))
     for name in ("graph.ttl", "graph.jsonld", "graph.nt"):
         assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
+
+
+def test_mesh_known_by_name_only_keeps_its_qualifiers_and_major_flags() -> None:
+    """A MEDLINE heading (no UIs): descriptor and descriptor/qualifier pairs by name, like the
+    D...Q... IRIs of the XML, each labelled; the pairs are not descriptors (no dcterms:subject).
+    """
+    from graph.model import Identifiers, MeshHeading, MeshQualifier
+    from graph.vocab import mesh_name_iri, mesh_name_pair_iri
+
+    heading = MeshHeading(
+        "Breast Neoplasms",
+        major=True,
+        qualifiers=(MeshQualifier("diagnosis", major=True), MeshQualifier("genetics")),
+    )
+    g = rdflib.Graph()
+    g.parse(
+        data="".join(
+            f"{s} {p} {o} .\n"
+            for s, p, o in article_triples(Article(ids=Identifiers(pmid="1"), mesh=(heading,)))
+        ),
+        format="nt",
+    )
+    d = URIRef(mesh_name_iri("Breast Neoplasms"))
+    dx = URIRef(mesh_name_pair_iri("Breast Neoplasms", "diagnosis"))
+    gen = URIRef(mesh_name_pair_iri("Breast Neoplasms", "genetics"))
+    work = URIRef("https://identifiers.org/pubmed:1")
+    assert set(g.objects(work, FABIO.hasSubjectTerm)) == {d, dx, gen}
+    assert set(g.objects(work, FABIO.hasPrimarySubjectTerm)) == {d, dx}
+    assert set(g.objects(work, NS["dcterms"].subject)) == {d}
+    assert g.value(d, NS["skos"].prefLabel) == Literal("Breast Neoplasms")
+    assert g.value(dx, NS["skos"].prefLabel) == Literal("Breast Neoplasms/diagnosis")

@@ -3,33 +3,21 @@ title, authors, journal, year, volume, pages, DOI. JabRef's files are MIT; read 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from graph.model import Article
 from pipelines.readers.pubmed_xml import read_pubmed_xml
+from tests.bibtex import bib_entries, bib_family
 from tests.conftest import SHARED_DATA
 
 DIR = SHARED_DATA / "pubmed_xml"
 PAIRS = sorted(p for p in DIR.glob("jabref__*.xml") if p.with_suffix(".bib").exists())
 
-_FIELD = re.compile(r"^\s*([\w-]+)\s*=\s*\{(.*)\},?\s*$")
-
 
 def _bib_entries(path: Path) -> list[dict[str, str]]:
-    entries: list[dict[str, str]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("@"):
-            entries.append({})
-        elif entries and (m := _FIELD.match(line)):
-            entries[-1][m.group(1).lower()] = m.group(2)
-    return [e for e in entries if e.get("title")]
-
-
-def _family(bib_author: str) -> str:
-    return bib_author.split(",")[0].strip() if "," in bib_author else bib_author.strip()
+    return [e for e in bib_entries(path) if e.get("title")]
 
 
 def _compare(a: Article, bib: dict[str, str]) -> list[str]:
@@ -49,7 +37,7 @@ def _compare(a: Article, bib: dict[str, str]) -> list[str]:
         if pages != bib["pages"]:
             diffs.append(f"pages {pages!r} != {bib['pages']!r}")
     if "author" in bib:
-        theirs = [_family(x) for x in bib["author"].split(" and ")]
+        theirs = [bib_family(x) for x in bib["author"].split(" and ")]
         ours = [x.family or x.name for x in a.authors]
         if ours != theirs:
             diffs.append(f"authors {ours} != {theirs}")
