@@ -26,6 +26,7 @@ import csv
 import io
 import json
 import re
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -156,6 +157,11 @@ def _walk_names(node: Any, seen: set[str]) -> None:
             _walk_names(v, seen)
 
 
+# rdflib's SPARQL grammar (pyparsing, packrat cache) is not thread-safe: the endpoint checks
+# queries from many HTTP threads at once, and concurrent parses failed now and then.
+_PARSER_LOCK = threading.Lock()
+
+
 def check_query(text: str) -> None:
     """Refuse updates, ``LOAD`` and ``SERVICE``; raise :class:`QueryError` on bad syntax.
 
@@ -171,10 +177,12 @@ def check_query(text: str) -> None:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
-        parsed = parseQuery(text)
+        with _PARSER_LOCK:
+            parsed = parseQuery(text)
     except ParseException as exc:
         try:
-            update = parseUpdate(text)
+            with _PARSER_LOCK:
+                update = parseUpdate(text)
         except ParseException:
             raise QueryError(
                 f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}"
