@@ -23,9 +23,9 @@ from __future__ import annotations
 import gzip
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from lxml import etree
 
@@ -172,11 +172,30 @@ def _text(el: etree._Element | None) -> str | None:
     return text or None
 
 
+def _kids(el: etree._Element | None) -> dict[Any, etree._Element]:
+    """The first child of each tag. Looking children up in one dict is several times faster
+    than a ``find`` per field (lxml's ``find`` goes through its Python ElementPath), and a
+    record has dozens of fields."""
+    out: dict[Any, etree._Element] = {}
+    if el is not None:
+        for child in el:
+            if child.tag not in out:
+                out[child.tag] = child
+    return out
+
+
+def _all(el: etree._Element | None, tag: str) -> Iterator[etree._Element]:
+    """The children of ``el`` with ``tag``, in order (none for ``None``)."""
+    if el is not None:
+        yield from el.iterchildren(tag)
+
+
 def _record(el: etree._Element, file: str, record: int) -> Article | MalformedRecordError:
-    citation = el.find("MedlineCitation")
-    book = el.find("BookDocument") if citation is None else None
+    top = _kids(el)
+    citation = top.get("MedlineCitation")
+    book = top.get("BookDocument") if citation is None else None
     main = citation if citation is not None else book
-    pmid_el = main.find("PMID") if main is not None else None
+    pmid_el = _kids(main).get("PMID") if main is not None else None
     pmid = normalize_pmid(pmid_el.text if pmid_el is not None else None)
     if main is None or pmid is None:
         return MalformedRecordError(
@@ -184,7 +203,7 @@ def _record(el: etree._Element, file: str, record: int) -> Article | MalformedRe
         )
     try:
         if citation is not None:
-            return _article(el, citation, pmid, pmid_el, file, record)
+            return _article(el, top, citation, pmid, pmid_el, file, record)
         assert book is not None
         return _book(el, book, pmid, file, record)
     except (ValueError, TypeError, AttributeError) as exc:
@@ -193,16 +212,17 @@ def _record(el: etree._Element, file: str, record: int) -> Article | MalformedRe
         )
 
 
-def _ids(el: etree._Element, pmid: str, doi_hint: str | None) -> Identifiers:
+def _ids(pubmed_data: etree._Element | None, pmid: str, doi_hint: str | None) -> Identifiers:
     found: dict[str, str | None] = {"pmid": pmid, "pmcid": None, "doi": doi_hint, "pii": None}
-    for aid in el.iterfind("PubmedData/ArticleIdList/ArticleId"):
-        kind, value = aid.get("IdType"), (aid.text or "").strip()
-        if kind == "doi" and not found["doi"]:
-            found["doi"] = normalize_doi(value)
-        elif kind == "pmc" and not found["pmcid"]:
-            found["pmcid"] = normalize_pmcid(value)
-        elif kind == "pii" and not found["pii"]:
-            found["pii"] = value or None
+    for ids in _all(pubmed_data, "ArticleIdList"):
+        for aid in ids.iterchildren("ArticleId"):
+            kind, value = aid.get("IdType"), (aid.text or "").strip()
+            if kind == "doi" and not found["doi"]:
+                found["doi"] = normalize_doi(value)
+            elif kind == "pmc" and not found["pmcid"]:
+                found["pmcid"] = normalize_pmcid(value)
+            elif kind == "pii" and not found["pii"]:
+                found["pii"] = value or None
     return Identifiers(**found)
 
 
@@ -219,14 +239,15 @@ def _month(value: str | None) -> int | None:
 def _pub_date(el: etree._Element | None) -> PubDate | None:
     if el is None:
         return None
-    year = el.findtext("Year")
+    k = _kids(el)
+    year = _plain(k.get("Year"))
     if year and year.strip().isdigit():
-        month = _month(el.findtext("Month"))
-        day_text = el.findtext("Day")
+        month = _month(_plain(k.get("Month")))
+        day_text = _plain(k.get("Day"))
         day = int(day_text) if month and day_text and day_text.strip().isdigit() else None
-        season = el.findtext("Season")
+        season = _plain(k.get("Season"))
         return PubDate(int(year), month, day, season.strip() if season else None)
-    medline = el.findtext("MedlineDate")
+    medline = _plain(k.get("MedlineDate"))
     if medline:
         m = _YEAR.search(medline)
         if m:
@@ -234,32 +255,46 @@ def _pub_date(el: etree._Element | None) -> PubDate | None:
     return None
 
 
+def _plain(el: etree._Element | None) -> str | None:
+    """``el.text`` (what ``findtext`` gives: ``""`` for an empty element), or ``None``."""
+    if el is None:
+        return None
+    return el.text or ""
+
+
 def _authors(el: etree._Element | None) -> tuple[tuple[Author, ...], bool]:
     if el is None:
         return (), True
     authors = []
-    for a in el.iterfind("Author"):
+    for a in el.iterchildren("Author"):
         if a.get("ValidYN", "Y") != "Y":
             continue
-        affiliations = tuple(
-            t for x in a.iterfind("AffiliationInfo/Affiliation") if (t := _text(x))
-        )
+        k: dict[Any, etree._Element] = {}
+        affiliations: list[str] = []
         orcid = None
-        for ident in a.iterfind("Identifier"):
-            if (ident.get("Source") or "").upper() == "ORCID" and ident.text:
-                orcid = ident.text.strip().rsplit("/", 1)[-1] or None
-        collective = _text(a.find("CollectiveName"))
+        for child in a:
+            tag = child.tag
+            if tag == "AffiliationInfo":
+                for x in child.iterchildren("Affiliation"):
+                    if t := _text(x):
+                        affiliations.append(t)
+            elif tag == "Identifier":
+                if (child.get("Source") or "").upper() == "ORCID" and child.text:
+                    orcid = child.text.strip().rsplit("/", 1)[-1] or None
+            elif tag not in k:
+                k[tag] = child
+        collective = _text(k.get("CollectiveName"))
         if collective:
-            authors.append(Author(collective, collective=True, affiliations=affiliations))
+            authors.append(Author(collective, collective=True, affiliations=tuple(affiliations)))
             continue
-        family = _text(a.find("LastName"))
-        given = _text(a.find("ForeName"))
-        initials = _text(a.find("Initials"))
+        family = _text(k.get("LastName"))
+        given = _text(k.get("ForeName"))
+        initials = _text(k.get("Initials"))
         if not family:
             continue
         name = f"{family} {initials}" if initials else family
         authors.append(Author(name, family=family, given=given, initials=initials, orcid=orcid,
-                              affiliations=affiliations))  # fmt: skip
+                              affiliations=tuple(affiliations)))  # fmt: skip
     return tuple(authors), el.get("CompleteYN", "Y") == "Y"
 
 
@@ -267,7 +302,7 @@ def _abstract(el: etree._Element | None) -> str | None:
     if el is None:
         return None
     parts = []
-    for t in el.iterfind("AbstractText"):
+    for t in el.iterchildren("AbstractText"):
         text = _text(t)
         if not text:
             continue
@@ -276,26 +311,31 @@ def _abstract(el: etree._Element | None) -> str | None:
     return "\n".join(parts) or None
 
 
-def _mesh(citation: etree._Element) -> tuple[MeshHeading, ...]:
+def _mesh(mesh_lists: Iterable[etree._Element]) -> tuple[MeshHeading, ...]:
     out = []
-    for h in citation.iterfind("MeshHeadingList/MeshHeading"):
-        d = h.find("DescriptorName")
-        if d is None or not _text(d):
-            continue
-        quals = tuple(
-            MeshQualifier(_text(q) or "", ui=q.get("UI"), major=q.get("MajorTopicYN") == "Y")
-            for q in h.iterfind("QualifierName")
-        )
-        major = d.get("MajorTopicYN") == "Y" or any(q.major for q in quals)
-        out.append(MeshHeading(_text(d) or "", ui=d.get("UI"), major=major, qualifiers=quals))
+    for mesh_list in mesh_lists:
+        for h in mesh_list.iterchildren("MeshHeading"):
+            d = None
+            quals = []
+            for child in h:
+                if child.tag == "QualifierName":
+                    quals.append(MeshQualifier(_text(child) or "", ui=child.get("UI"),
+                                               major=child.get("MajorTopicYN") == "Y"))  # fmt: skip
+                elif child.tag == "DescriptorName" and d is None:
+                    d = child
+            name = _text(d)
+            if d is None or not name:
+                continue
+            major = d.get("MajorTopicYN") == "Y" or any(q.major for q in quals)
+            out.append(MeshHeading(name, ui=d.get("UI"), major=major, qualifiers=tuple(quals)))
     return tuple(out)
 
 
-def _keywords(citation: etree._Element) -> tuple[Keyword, ...]:
+def _keywords(keyword_lists: Iterable[etree._Element]) -> tuple[Keyword, ...]:
     out = []
-    for kl in citation.iterfind("KeywordList"):
+    for kl in keyword_lists:
         owner = kl.get("Owner")
-        for k in kl.iterfind("Keyword"):
+        for k in kl.iterchildren("Keyword"):
             text = _text(k)
             if text:
                 out.append(
@@ -304,116 +344,154 @@ def _keywords(citation: etree._Element) -> tuple[Keyword, ...]:
     return tuple(out)
 
 
-def _references(el: etree._Element) -> tuple[Reference, ...]:
+def _references(pubmed_data: etree._Element | None) -> tuple[Reference, ...]:
     refs = []
-    for i, r in enumerate(el.iterfind("PubmedData/ReferenceList/Reference"), start=1):
-        raw = _text(r.find("Citation")) or ""
-        ids: dict[str, str | None] = {}
-        for aid in r.iterfind("ArticleIdList/ArticleId"):
-            kind, value = aid.get("IdType"), aid.text
-            if kind == "pubmed":
-                ids["pmid"] = normalize_pmid(value)
-            elif kind == "doi":
-                ids["doi"] = normalize_doi(value)
-            elif kind == "pmc" or kind == "pmcid":
-                ids["pmcid"] = normalize_pmcid(value)
-        given = Identifiers(**ids)
-        if given.is_empty() and raw:
-            # Only a reference without identifiers is parsed: where PubMed gives the cited
-            # work's ids they are authoritative, and its fields come from its own record.
-            parsed = parse_reference(raw, ordinal=i)
-            refs.append(parsed)
-        else:
-            refs.append(Reference(raw=raw, ordinal=i, ids=given))
+    i = 0
+    for ref_list in _all(pubmed_data, "ReferenceList"):
+        for r in ref_list.iterchildren("Reference"):
+            i += 1
+            raw = ""
+            ids: dict[str, str | None] = {}
+            for child in r:
+                if child.tag == "Citation":
+                    if not raw:
+                        raw = _text(child) or ""
+                elif child.tag == "ArticleIdList":
+                    for aid in child.iterchildren("ArticleId"):
+                        kind, value = aid.get("IdType"), aid.text
+                        if kind == "pubmed":
+                            ids["pmid"] = normalize_pmid(value)
+                        elif kind == "doi":
+                            ids["doi"] = normalize_doi(value)
+                        elif kind == "pmc" or kind == "pmcid":
+                            ids["pmcid"] = normalize_pmcid(value)
+            given = Identifiers(**ids)
+            if given.is_empty() and raw:
+                # Only a reference without identifiers is parsed: where PubMed gives the cited
+                # work's ids they are authoritative, and its fields come from its own record.
+                refs.append(parse_reference(raw, ordinal=i))
+            else:
+                refs.append(Reference(raw=raw, ordinal=i, ids=given))
     return tuple(refs)
 
 
-def _journal(article: etree._Element, citation: etree._Element) -> Journal:
-    j = article.find("Journal")
+def _journal(j: etree._Element | None, info: etree._Element | None) -> Journal:
     issn_print = issn_electronic = None
+    jk = _kids(j)
     if j is not None:
-        for issn in j.iterfind("ISSN"):
+        for issn in j.iterchildren("ISSN"):
             if issn.get("IssnType") == "Electronic":
                 issn_electronic = _text(issn)
             else:
                 issn_print = _text(issn)
-    info = citation.find("MedlineJournalInfo")
+    ik = _kids(info)
     return Journal(
-        title=_text(j.find("Title")) if j is not None else None,
-        abbreviation=(_text(j.find("ISOAbbreviation")) if j is not None else None)
-        or (_text(info.find("MedlineTA")) if info is not None else None),
+        title=_text(jk.get("Title")),
+        abbreviation=_text(jk.get("ISOAbbreviation")) or _text(ik.get("MedlineTA")),
         issn_print=issn_print,
         issn_electronic=issn_electronic,
-        issn_linking=_text(info.find("ISSNLinking")) if info is not None else None,
-        nlm_id=_text(info.find("NlmUniqueID")) if info is not None else None,
+        issn_linking=_text(ik.get("ISSNLinking")),
+        nlm_id=_text(ik.get("NlmUniqueID")),
     )
 
 
-def _related(citation: etree._Element) -> tuple[RelatedArticle, ...]:
+def _related(lists: Iterable[etree._Element]) -> tuple[RelatedArticle, ...]:
     out = []
-    for c in citation.iterfind("CommentsCorrectionsList/CommentsCorrections"):
-        pmid = normalize_pmid(c.findtext("PMID"))
-        if pmid:
-            out.append(RelatedArticle(c.get("RefType") or "Related", Identifiers(pmid=pmid),
-                                      _text(c.find("RefSource"))))  # fmt: skip
+    for cl in lists:
+        for c in cl.iterchildren("CommentsCorrections"):
+            k = _kids(c)
+            pmid = normalize_pmid(_plain(k.get("PMID")))
+            if pmid:
+                out.append(RelatedArticle(c.get("RefType") or "Related", Identifiers(pmid=pmid),
+                                          _text(k.get("RefSource"))))  # fmt: skip
     return tuple(out)
 
 
 def _article(
     el: etree._Element,
+    top: dict[Any, etree._Element],
     citation: etree._Element,
     pmid: str,
     pmid_el: etree._Element | None,
     file: str,
     record: int,
 ) -> Article:
-    article = citation.find("Article")
+    ck: dict[Any, etree._Element] = {}
+    mesh_lists: list[etree._Element] = []
+    keyword_lists: list[etree._Element] = []
+    related_lists: list[etree._Element] = []
+    for child in citation:
+        tag = child.tag
+        if tag == "MeshHeadingList":
+            mesh_lists.append(child)
+        elif tag == "KeywordList":
+            keyword_lists.append(child)
+        elif tag == "CommentsCorrectionsList":
+            related_lists.append(child)
+        elif tag not in ck:
+            ck[tag] = child
+    article = ck.get("Article")
     if article is None:
         raise ValueError("no <Article> element")
+    ak: dict[Any, etree._Element] = {}
     doi_hint = None
     article_number = None
-    for eloc in article.iterfind("ELocationID"):
-        if eloc.get("EIdType") == "doi" and doi_hint is None:
-            doi_hint = normalize_doi(eloc.text)
-        elif eloc.get("EIdType") == "pii" and article_number is None:
-            article_number = _text(eloc)
-    first = _text(article.find("Pagination/StartPage"))
-    last = _text(article.find("Pagination/EndPage"))
+    types: list[str] = []
+    grants: list[str] = []
+    for child in article:
+        tag = child.tag
+        if tag == "ELocationID":
+            if child.get("EIdType") == "doi" and doi_hint is None:
+                doi_hint = normalize_doi(child.text)
+            elif child.get("EIdType") == "pii" and article_number is None:
+                article_number = _text(child)
+        elif tag not in ak:
+            ak[tag] = child
+    for p in _all(ak.get("PublicationTypeList"), "PublicationType"):
+        if t := _text(p):
+            types.append(t)
+    for g in _all(ak.get("GrantList"), "Grant"):
+        gk = _kids(g)
+        grants.append(" ".join(x for x in (_plain(gk.get("GrantID")),
+                                            _plain(gk.get("Agency"))) if x))  # fmt: skip
+    pagination = _kids(ak.get("Pagination"))
+    first = _text(pagination.get("StartPage"))
+    last = _text(pagination.get("EndPage"))
     if not first:
-        first, last = split_pages(_text(article.find("Pagination/MedlinePgn")))
-    issue = article.find("Journal/JournalIssue")
-    authors, complete = _authors(article.find("AuthorList"))
+        first, last = split_pages(_text(pagination.get("MedlinePgn")))
+    journal = ak.get("Journal")
+    issue = _kids(journal).get("JournalIssue")
+    ik = _kids(issue)
+    authors, complete = _authors(ak.get("AuthorList"))
     version = pmid_el.get("Version") if pmid_el is not None else None
+    pubmed_data = top.get("PubmedData")
+    chemicals = []
+    for chem in _all(ck.get("ChemicalList"), "Chemical"):
+        for sub in chem.iterchildren("NameOfSubstance"):
+            if t := _text(sub):
+                chemicals.append(t)
     return Article(
-        ids=_ids(el, pmid, doi_hint),
-        title=_text(article.find("ArticleTitle")),
-        vernacular_title=_text(article.find("VernacularTitle")),
-        abstract=_abstract(article.find("Abstract")),
+        ids=_ids(pubmed_data, pmid, doi_hint),
+        title=_text(ak.get("ArticleTitle")),
+        vernacular_title=_text(ak.get("VernacularTitle")),
+        abstract=_abstract(ak.get("Abstract")),
         authors=authors,
         authors_complete=complete,
-        journal=_journal(article, citation),
-        pub_date=_pub_date(issue.find("PubDate") if issue is not None else None)
-        or _pub_date(article.find("ArticleDate")),
-        volume=_text(issue.find("Volume")) if issue is not None else None,
-        issue=_text(issue.find("Issue")) if issue is not None else None,
+        journal=_journal(journal, ck.get("MedlineJournalInfo")),
+        pub_date=_pub_date(ik.get("PubDate")) or _pub_date(ak.get("ArticleDate")),
+        volume=_text(ik.get("Volume")),
+        issue=_text(ik.get("Issue")),
         first_page=first,
         last_page=last,
         article_number=article_number,
-        language=_text(article.find("Language")),
-        publication_types=tuple(
-            t for p in article.iterfind("PublicationTypeList/PublicationType") if (t := _text(p))
-        ),
-        keywords=_keywords(citation),
-        mesh=_mesh(citation),
-        chemicals=tuple(
-            t for c in citation.iterfind("ChemicalList/Chemical/NameOfSubstance") if (t := _text(c))
-        ),
-        grants=tuple(
-            " ".join(x for x in (g.findtext("GrantID"), g.findtext("Agency")) if x)
-            for g in article.iterfind("GrantList/Grant")
-        ),
-        related=_related(citation),
-        references=_references(el),
+        language=_text(ak.get("Language")),
+        publication_types=tuple(types),
+        keywords=_keywords(keyword_lists),
+        mesh=_mesh(mesh_lists),
+        chemicals=tuple(chemicals),
+        grants=tuple(grants),
+        related=_related(related_lists),
+        references=_references(pubmed_data),
         source=Source(file, FORMAT, record, _line(el)),
         pmid_version=int(version) if version and version.isdigit() else None,
     )
