@@ -5,8 +5,10 @@ answer); each article is one record. Articles are streamed with lxml's ``iterpar
 :mod:`pipelines.readers.pubmed_xml` does (no entity expansion, no DTD, no network, each record
 cleared once read). JATS files name their DTD and use its entities (``&nbsp;``, ``&ndash;``):
 they stay unexpanded and their text is recovered from the standard entity names. A file
-without a DOCTYPE that uses one is not well-formed XML; it is read once more as if it had
-named an external DTD, so its entities too come out as text.
+without a DOCTYPE that uses one is not well-formed XML: a file without a DOCTYPE that fails is
+read once more as if it named an external DTD (the records already yielded are not yielded
+again), so its entities too come out as text, and a fault of another kind is reported from
+there, with the line and column it has in the file.
 
 What is read, from ``front`` (``sub-article`` and ``response`` are left out):
 
@@ -33,9 +35,10 @@ What is read, from ``front`` (``sub-article`` and ``response`` are left out):
 The ``ref-list``: each ``ref`` with a ``mixed-citation``, ``element-citation``, ``citation``
 or ``nlm-citation`` is one :class:`~graph.model.Reference` (the first citation of a ``ref``
 holding several); ``ordinal`` is the position of the ``ref`` in the reference list. ``raw`` is
-:func:`rendered_text` of the citation; fields come from its markup, and where a
-``mixed-citation`` or ``citation`` leaves a field untagged, from
-:func:`~pipelines.references.parse_reference` of ``raw`` (that field only).
+:func:`rendered_text` of the citation; fields come from its markup, and where a citation
+written out as text (a ``mixed-citation``, most legacy ``citation``s) leaves a field or an
+identifier untagged, from :func:`~pipelines.references.parse_reference` of ``raw`` (that
+field only). People in a ``person-group`` other than the authors (editors ...) are left out.
 
 Example:
     >>> xml = (b'<article article-type="research-article"><front><article-meta>'
@@ -98,7 +101,6 @@ __all__ = ["parse_jats", "read_jats", "rendered_text", "sniff_jats"]
 FORMAT = "jats"
 _RECORD_TAGS = ("{*}article",)
 _CITATIONS = ("mixed-citation", "element-citation", "citation", "nlm-citation")
-_FREE_TEXT_CITATIONS = frozenset({"mixed-citation", "citation"})
 _INLINE = frozenset(
     {"italic", "bold", "sub", "sup", "sc", "underline", "monospace", "roman", "styled-content"}
 )
@@ -212,7 +214,8 @@ class _Prefixed:
         self.has_doctype = b"<!DOCTYPE" in head
         # Only an ASCII-compatible head can take the added bytes.
         self.can_add = head[start:].lstrip()[:1] == b"<"
-        if add_doctype and self.can_add and not self.has_doctype:
+        self.added = add_doctype and self.can_add and not self.has_doctype
+        if self.added:
             at = start
             if head.startswith(b"<?xml", start):
                 end = head.find(b"?>", start)
@@ -258,12 +261,16 @@ def _stream(
                 yield _record(el, file, record)
             release(el)
     except etree.XMLSyntaxError as exc:
-        last = context.error_log.last_error
-        undeclared = last is not None and last.type_name == "ERR_UNDECLARED_ENTITY"
-        if retry is not None and undeclared and fh.can_add and not fh.has_doctype:
+        # Without a DOCTYPE a named entity is fatal, and lxml does not always say so (it
+        # may report "Start tag expected" at line 1): any fault of such a file has the file
+        # read again as if it named a DTD; a fault that is not an entity is met again there.
+        if retry is not None and fh.can_add and not fh.has_doctype:
             retry.after = record
             return
-        yield syntax_error(exc, file=file, record=record + 1, log=context.error_log)
+        shift = len(_ADDED_DOCTYPE) if fh.added else 0
+        yield syntax_error(
+            exc, file=file, record=record + 1, log=context.error_log, line1_shift=shift
+        )
     except (OSError, EOFError) as exc:  # truncated gzip and the like
         yield MalformedRecordError(f"cannot read on: {exc}", file=file, record=record + 1)
 
@@ -827,12 +834,29 @@ def _link_ids(cit: etree._Element) -> dict[str, str | None]:
     return ids
 
 
+def _written_out(cit: etree._Element) -> bool:
+    """True for a citation written out as text (a mixed-citation, most legacy citations):
+    text outside its field elements, which parse_reference can read; an element-only one
+    (element-citation, nlm-citation, some legacy citations) gives it nothing to go on."""
+    if (cit.text or "").strip():
+        return True
+    return any((child.tail or "").strip() for child in cit)
+
+
+def _written_et_al(cit: etree._Element) -> bool:
+    """ "et al." written out between the names rather than tagged ``<etal/>``."""
+    texts = [cit.text, *(c.tail for c in cit)]
+    for group in cit.iter("person-group"):
+        texts += [group.text, *(c.tail for c in group)]
+    return any(_ET_AL.search(t) for t in texts if t)
+
+
 def _reference(cit: etree._Element, ordinal: int) -> Reference:
     raw = rendered_text(cit)
     kind = (cit.get("publication-type") or cit.get("citation-type") or "").strip() or None
     authors, complete, tagged = _ref_authors(cit)
-    if tagged and complete and _ET_AL.search(raw):
-        complete = False  # "et al." written out rather than tagged
+    if tagged and complete and _written_et_al(cit):
+        complete = False
     titled = {t: _first(cit, t) for t in ("article-title", "chapter-title", "data-title")}
     source_el = _first(cit, "source")
     title = next((t for el in titled.values() if (t := _title_text(el))), None)
@@ -852,7 +876,7 @@ def _reference(cit: etree._Element, ordinal: int) -> Reference:
     volume = _text(_first(cit, "volume"))
     issue = _text(_first(cit, "issue"))
     ids = _link_ids(cit)
-    if local_name(cit.tag) in _FREE_TEXT_CITATIONS and raw:
+    if raw and _written_out(cit):
         untagged_title = title is None and source_el is None
         untagged_volume = _first(cit, "volume") is None
         untagged_issue = _first(cit, "issue") is None

@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 _SPACE = re.compile(r"\s+")
+_POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
 
@@ -123,19 +124,24 @@ def syntax_error(
     file: str,
     record: int | str | None,
     log: etree._ListErrorLog | None = None,
+    line1_shift: int = 0,
 ) -> MalformedRecordError:
     """The error for a file that is not well-formed, with its line and column.
 
     Where lxml reports no position (a fatal error it words "no element found"), the last
     fatal entry of the parser's error ``log`` gives the position and the real message.
+    ``line1_shift`` is the number of bytes a reader put at the start of line 1 (columns on
+    line 1 are given as in the file).
 
     Example:
         >>> try:
         ...     etree.fromstring(b"<r>\\n<a></b></r>")
         ... except etree.XMLSyntaxError as exc:
-        ...     print(syntax_error(exc, file="f.xml", record=1))
-        f.xml: record 1, line 2: not well-formed XML, column 8: Opening and ending tag \
-mismatch: a line 2 and b, line 2, column 8
+        ...     err = syntax_error(exc, file="f.xml", record=1)
+        >>> err.where(), err.message.split(":")[0]
+        ('f.xml: record 1, line 2', 'not well-formed XML, column 8')
+        >>> err.message.split(": ", 1)[1]
+        'Opening and ending tag mismatch: a line 2 and b'
     """
     line = exc.position[0] if exc.position else exc.lineno
     col = exc.position[1] if exc.position else None
@@ -144,6 +150,9 @@ mismatch: a line 2 and b, line 2, column 8
         fatal = [e for e in log if e.level_name == "FATAL"]
         if fatal:
             line, col, msg = fatal[-1].line, fatal[-1].column, fatal[-1].message
+    msg = _POSITION_SUFFIX.sub("", msg)  # the position is given before the message
+    if line == 1 and col and col > line1_shift:
+        col -= line1_shift
     where = f", column {col}" if col else ""
     return MalformedRecordError(
         f"not well-formed XML{where}: {msg}", file=file, record=record, line=line or None
