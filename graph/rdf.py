@@ -181,6 +181,11 @@ _PUBTYPE_CLASS: dict[str, str] = {
     "clinical trial": iri(str(FABIO.ClinicalTrialReport)),
     "randomized controlled trial": iri(str(FABIO.ClinicalTrialReport)),
     "published erratum": iri(str(FABIO.Erratum)),
+    # JATS article-type values ("editorial" and "letter" are spelt as above)
+    "review-article": iri(str(FABIO.ReviewArticle)),
+    "systematic-review": iri(str(FABIO.ReviewArticle)),
+    "case-report": iri(str(FABIO.CaseReport)),
+    "correction": iri(str(FABIO.Erratum)),
 }
 
 _RELATION: dict[str, str] = {

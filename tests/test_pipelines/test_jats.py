@@ -557,3 +557,16 @@ def test_a_fault_in_a_file_without_doctype_has_its_column_as_in_the_file() -> No
     assert isinstance(err, MalformedRecordError)
     assert plain.value.position[0] == err.line == 1
     assert f"not well-formed XML, column {plain.value.position[1]}: " in str(err)
+
+
+@needs_shared
+def test_article_type_types_the_work_in_rdf() -> None:
+    from graph.rdf import article_triples
+
+    review = _article(PMC_EFETCH)  # article-type="review-article"
+    case = _article(PMC_JATS / "pubchunks__pubmed_full_2.xml")  # article-type="case-report"
+    rdf_type = f"<{rdflib.RDF.type}>"
+    for art, cls in ((review, "ReviewArticle"), (case, "CaseReport")):
+        subject = f"<https://identifiers.org/pubmed:{art.ids.pmid}>"
+        triple = (subject, rdf_type, f"<http://purl.org/spar/fabio/{cls}>")
+        assert triple in set(article_triples(art)), art.publication_types
