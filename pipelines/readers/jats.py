@@ -655,7 +655,8 @@ def _journal(jmeta: etree._Element | None) -> Journal | None:
         or abbrevs.get("pubmed")
         or next(iter(abbrevs.values()), None)
     )
-    issn_print = issn_electronic = issn_linking = None
+    issn_print: str | None = None
+    issn_electronic: str | None = None
     for issn in jmeta.iterfind("issn"):
         kind = (issn.get("pub-type") or issn.get("publication-format") or "").lower()
         value = _text(issn)
@@ -857,11 +858,11 @@ def _reference(cit: etree._Element, ordinal: int) -> Reference:
     authors, complete, tagged = _ref_authors(cit)
     if tagged and complete and _written_et_al(cit):
         complete = False
-    titled = {t: _first(cit, t) for t in ("article-title", "chapter-title", "data-title")}
+    titles = [_first(cit, t) for t in ("article-title", "chapter-title", "data-title")]
     source_el = _first(cit, "source")
-    title = next((t for el in titled.values() if (t := _title_text(el))), None)
+    title = next((t for el in titles if (t := _title_text(el))), None)
     journal = _text(source_el)
-    if title is None and journal is not None and (kind or "journal") not in ("journal",):
+    if title is None and journal is not None and kind not in (None, "journal"):
         title, journal = journal, None  # a book, report, software ... named by its source
     year_el = _first(cit, "year")
     m = _YEAR.search(_text(year_el) or "")
