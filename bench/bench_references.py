@@ -21,46 +21,30 @@ import re
 import sys
 import time
 import unicodedata
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
+
+from pipelines.readers.jats import rendered_text as jats_rendered_text
+from pipelines.readers.xmlutil import hardened_parser
 from pipelines.references import parse_reference
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pmc_jats"
 FIELDS = ("authors", "title", "journal", "year", "volume", "first_page")
-INLINE = {"italic", "bold", "sub", "sup", "sc", "underline", "monospace", "roman", "styled-content"}
 
 
 def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def rendered_text(element: ET.Element, *, naive: bool = False) -> str:
-    """The citation text with tags stripped (see the module docstring)."""
+def rendered_text(element: etree._Element, *, naive: bool = False) -> str:
+    """The citation text with tags stripped (see the module docstring): the JATS reader's
+    :func:`~pipelines.readers.jats.rendered_text`, or with ``naive`` the plain text."""
     if naive:
         return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
-    parts: list[str] = []
-
-    def walk(el: ET.Element) -> None:
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            boundary = _local(child.tag) not in INLINE
-            if boundary:
-                parts.append("\x00")
-            walk(child)
-            if boundary:
-                parts.append("\x00")
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(element)
-    text = "".join(parts)
-    text = re.sub(r"(?<=\w)\x00+(?=\w)", " ", text)
-    text = re.sub(r"(?<=[a-z)]\.)\x00+(?=[A-Z])", " ", text)
-    return re.sub(r"\s+", " ", text.replace("\x00", "")).strip()
+    return jats_rendered_text(element)
 
 
 @dataclass
@@ -70,7 +54,7 @@ class Case:
     truth: dict[str, str | None]
 
 
-def _truth(el: ET.Element) -> dict[str, str | None]:
+def _truth(el: etree._Element) -> dict[str, str | None]:
     def first(tag: str) -> str | None:
         for sub in el.iter():
             if _local(sub.tag) == tag:
@@ -78,14 +62,14 @@ def _truth(el: ET.Element) -> dict[str, str | None]:
         return None
 
     editors = {
-        id(n)
+        n
         for group in el.iter()
         if _local(group.tag) == "person-group" and group.get("person-group-type") == "editor"
         for n in group.iter()
     }
     names: list[str] = []
     for name in el.iter():
-        if _local(name.tag) != "name" or id(name) in editors:
+        if _local(name.tag) != "name" or name in editors:
             continue
         surname = "".join("".join(x.itertext()) for x in name if _local(x.tag) == "surname")
         given = "".join("".join(x.itertext()) for x in name if _local(x.tag) == "given-names")
@@ -102,7 +86,7 @@ def _truth(el: ET.Element) -> dict[str, str | None]:
 
 def cases(*, naive: bool) -> Iterator[Case]:
     for path in sorted(DATA.glob("*.xml")):
-        for el in ET.parse(path).iter():
+        for el in etree.parse(path, hardened_parser()).iter():
             if _local(el.tag) == "mixed-citation":
                 yield Case(path.name, rendered_text(el, naive=naive), _truth(el))
 

@@ -171,7 +171,7 @@ class Author:
 
 @dataclass(frozen=True, slots=True)
 class Journal:
-    """A journal (or book series) as named by the source.
+    """A journal (or book series) as named by the source, with its publisher when given.
 
     Example:
         >>> Journal(abbreviation="World J Stem Cells").label()
@@ -184,6 +184,7 @@ class Journal:
     issn_electronic: str | None = None
     issn_linking: str | None = None
     nlm_id: str | None = None
+    publisher: str | None = None
 
     def label(self) -> str | None:
         """The shortest useful name: ISO abbreviation, else title."""

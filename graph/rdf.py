@@ -113,6 +113,7 @@ _CREATOR = iri(str(DCTERMS.creator))
 _SUBJECT = iri(str(DCTERMS.subject))
 _LANGUAGE = iri(str(DCTERMS.language))
 _BIBCIT = iri(str(DCTERMS.bibliographicCitation))
+_PUBLISHER = iri(str(DCTERMS.publisher))
 _DCSOURCE = iri(str(DCTERMS.source))
 _PUBDATE = iri(str(PRISM.publicationDate))
 _YEAR = iri(str(FABIO.hasPublicationYear))
@@ -181,6 +182,11 @@ _PUBTYPE_CLASS: dict[str, str] = {
     "clinical trial": iri(str(FABIO.ClinicalTrialReport)),
     "randomized controlled trial": iri(str(FABIO.ClinicalTrialReport)),
     "published erratum": iri(str(FABIO.Erratum)),
+    # JATS article-type values ("editorial" and "letter" are spelt as above)
+    "review-article": iri(str(FABIO.ReviewArticle)),
+    "systematic-review": iri(str(FABIO.ReviewArticle)),
+    "case-report": iri(str(FABIO.CaseReport)),
+    "correction": iri(str(FABIO.Erratum)),
 }
 
 _RELATION: dict[str, str] = {
@@ -307,6 +313,8 @@ def _journal_triples(s: str, journal: Journal) -> Iterator[Triple]:
         yield jt, _EISSN, literal(journal.issn_electronic)
     if journal.nlm_id:
         yield jt, _NLMID, literal(journal.nlm_id)
+    if journal.publisher:
+        yield jt, _PUBLISHER, literal(journal.publisher)
 
 
 def article_triples(article: Article, keyer: WorkKeyer = work_iri) -> Iterator[Triple]:

@@ -46,6 +46,10 @@ from graph.model import (
     normalize_pmcid,
     normalize_pmid,
 )
+from pipelines.readers.xmlutil import element_text as _text
+from pipelines.readers.xmlutil import hardened_iterparse, normalize_orcid, release, syntax_error
+from pipelines.readers.xmlutil import month_number as _month
+from pipelines.readers.xmlutil import source_line as _line
 from pipelines.references import parse_reference, split_pages
 
 __all__ = ["parse_pubmed_xml", "read_pubmed_xml", "sniff_pubmed_xml"]
@@ -55,9 +59,6 @@ _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 _SNIFF = re.compile(
     rb"<(PubmedArticleSet|PubmedArticle|PubmedBookArticle|PubmedBookArticleSet)[\s>]"
 )
-_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
-_SPACE = re.compile(r"\s+")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\b")
 
 
@@ -108,18 +109,7 @@ def parse_pubmed_xml(
 def _iter_records(
     fh: IO[bytes] | gzip.GzipFile, file: str
 ) -> Iterator[Article | MalformedRecordError]:
-    context = etree.iterparse(
-        fh,
-        events=("end",),
-        tag=_RECORD_TAGS,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    context = hardened_iterparse(fh, _RECORD_TAGS)
     record = 0
     try:
         for _, el in context:
@@ -138,38 +128,11 @@ def _iter_records(
                         )
             else:
                 yield _record(el, file, record)
-            el.clear(keep_tail=True)
-            if parent is not None:
-                while el.getprevious() is not None:
-                    del parent[0]
+            release(el)
     except etree.XMLSyntaxError as exc:
-        line = exc.position[0] if exc.position else exc.lineno
-        col = exc.position[1] if exc.position else None
-        where = f", column {col}" if col else ""
-        yield MalformedRecordError(
-            f"not well-formed XML{where}: {exc.msg}", file=file, record=record + 1, line=line
-        )
+        yield syntax_error(exc, file=file, record=record + 1, log=context.error_log)
     except (OSError, EOFError) as exc:  # truncated gzip and the like
         yield MalformedRecordError(f"cannot read on: {exc}", file=file, record=record + 1)
-
-
-def _line(el: etree._Element) -> int | None:
-    line = el.sourceline
-    return line if isinstance(line, int) else None
-
-
-def _text(el: etree._Element | None) -> str | None:
-    """All text inside ``el`` (inline markup and MathML flattened), whitespace normalised."""
-    if el is None:
-        return None
-    if len(el) == 0:  # no inline markup: the common case, and the fast one
-        plain = el.text
-        if plain is None:
-            return None
-        text = _SPACE.sub(" ", plain).strip() if "  " in plain or "\n" in plain else plain.strip()
-        return text or None
-    text = _SPACE.sub(" ", "".join(str(t) for t in el.itertext())).strip()
-    return text or None
 
 
 def _kids(el: etree._Element | None) -> dict[Any, etree._Element]:
@@ -226,16 +189,6 @@ def _ids(pubmed_data: etree._Element | None, pmid: str, doi_hint: str | None) ->
     return Identifiers(**found)
 
 
-def _month(value: str | None) -> int | None:
-    if not value:
-        return None
-    v = value.strip().lower()
-    if v.isdigit():
-        m = int(v)
-        return m if 1 <= m <= 12 else None
-    return _MONTHS.get(v[:3])
-
-
 def _pub_date(el: etree._Element | None) -> PubDate | None:
     if el is None:
         return None
@@ -280,7 +233,7 @@ def _authors(el: etree._Element | None) -> tuple[tuple[Author, ...], bool]:
                         affiliations.append(t)
             elif tag == "Identifier":
                 if (child.get("Source") or "").upper() == "ORCID" and child.text:
-                    orcid = child.text.strip().rsplit("/", 1)[-1] or None
+                    orcid = normalize_orcid(child.text)
             elif tag not in k:
                 k[tag] = child
         collective = _text(k.get("CollectiveName"))

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from graph.model import Identifiers
+from pipelines.readers.jats import rendered_text
+from pipelines.readers.xmlutil import hardened_parser
 from pipelines.references import parse_reference, split_pages
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "data" / "pubmed-page-wjsc-2025-106856.txt"
 JATS = REPO.parent / "shared" / "data" / "pmc_jats"
-INLINE = {"italic", "bold", "sub", "sup", "sc", "underline", "monospace", "roman"}
 
 
 def _seed_references() -> list[str]:
@@ -189,24 +189,6 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _rendered(element: ET.Element) -> str:
-    """Tags stripped; a space where a field boundary falls between two word characters."""
-    parts: list[str] = []
-
-    def walk(el: ET.Element) -> None:
-        parts.append(el.text or "")
-        for child in el:
-            mark = "" if _local(child.tag) in INLINE else "\x00"
-            parts.append(mark)
-            walk(child)
-            parts.append(mark + (child.tail or ""))
-
-    walk(element)
-    text = re.sub(r"(?<=\w)\x00+(?=\w)", " ", "".join(parts))
-    text = re.sub(r"(?<=[a-z)]\.)\x00+(?=[A-Z])", " ", text)
-    return re.sub(r"\s+", " ", text.replace("\x00", "")).strip()
-
-
 def _norm(value: str | None) -> str:
     text = unicodedata.normalize("NFKC", value or "").casefold()
     return "".join(ch for ch in text if ch.isalnum())
@@ -214,12 +196,12 @@ def _norm(value: str | None) -> str:
 
 def _scores(name: str) -> dict[str, list[int]]:
     """Per field: [matches, tagged] for every mixed-citation of one JATS file."""
-    tree = ET.parse(JATS / name)
+    tree = etree.parse(str(JATS / name), hardened_parser())
     scores = {f: [0, 0] for f in ("authors", "title", "journal", "year", "volume", "fpage")}
     for el in tree.iter():
         if _local(el.tag) != "mixed-citation":
             continue
-        ref = parse_reference(_rendered(el))
+        ref = parse_reference(rendered_text(el))
         names = [
             " ".join(
                 "".join(p.itertext()) for p in n if _local(p.tag) in ("surname", "given-names")
@@ -228,7 +210,7 @@ def _scores(name: str) -> dict[str, list[int]]:
             if _local(n.tag) == "name"
         ]
 
-        def tag(t: str, element: ET.Element = el) -> str | None:
+        def tag(t: str, element: etree._Element = el) -> str | None:
             found = [x for x in element.iter() if _local(x.tag) == t]
             return "".join(found[0].itertext()) if found else None
 

@@ -1,0 +1,281 @@
+"""What the XML readers (PubMed XML, JATS) share: the hardened streaming parser, the text of
+elements with inline markup, errors that name their position, and small normalisers.
+
+The parser never expands an entity, loads no DTD and touches no network. A named entity the
+parser leaves unexpanded (``&nbsp;`` of the JATS DTD, say) is kept as an entity node; the
+text helpers turn the standard character-entity names (HTML/ISO sets) into their characters
+and leave any other name as it is written. Entities declared in the document itself are never
+expanded, so nothing a file declares (``SYSTEM "file:///..."``, a "billion laughs" chain) is
+ever read or multiplied.
+
+Example:
+    >>> import io
+    >>> ctx = hardened_iterparse(io.BytesIO(b"<r><t>A <i>b</i>&#x2013;c</t></r>"), ("t",))
+    >>> [element_text(el) for _, el in ctx]
+    ['A b–c']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from html.entities import html5
+from typing import Protocol
+
+from lxml import etree
+
+from graph.errors import MalformedRecordError
+
+__all__ = [
+    "ByteSource",
+    "element_text",
+    "entity_text",
+    "hardened_iterparse",
+    "hardened_parser",
+    "inline_entities",
+    "local_name",
+    "month_number",
+    "normalize_orcid",
+    "release",
+    "source_line",
+    "syntax_error",
+]
+
+_SPACE = re.compile(r"\s+")
+_POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
+
+Skip = Callable[[etree._Element], bool]
+
+
+class ByteSource(Protocol):
+    """What the parser reads from: an open binary file, a gzip stream, ``io.BytesIO``."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def hardened_iterparse(
+    source: ByteSource, tags: Iterable[str]
+) -> etree.iterparse[tuple[str, etree._Element]]:
+    """An ``iterparse`` over ``source`` yielding the ``end`` of each element named in ``tags``:
+    no entity expansion, no DTD, no network, comments and processing instructions dropped.
+
+    Example:
+        >>> import io
+        >>> xml = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r><a>&x;</a></r>'
+        >>> [etree.tostring(el) for _, el in hardened_iterparse(io.BytesIO(xml), ["a"])]
+        [b'<a>&x;</a>']
+    """
+    return etree.iterparse(
+        source,
+        events=("end",),
+        tag=tuple(tags),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def hardened_parser() -> etree.XMLParser:
+    """An ``XMLParser`` for whole documents with the same hardening as :func:`hardened_iterparse`.
+
+    Example:
+        >>> root = etree.fromstring(b'<!DOCTYPE r SYSTEM "r.dtd"><r>&nbsp;<!-- c --></r>',
+        ...                         hardened_parser())
+        >>> etree.tostring(root)
+        b'<r>&nbsp;</r>'
+    """
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def release(el: etree._Element) -> None:
+    """Free a record once read: clear it (keeping its tail) and drop the siblings before it,
+    so that memory stays flat however many records a file holds.
+
+    Example:
+        >>> root = etree.fromstring(b"<s><a>1</a><a>2</a></s>")
+        >>> release(root[1])
+        >>> etree.tostring(root)
+        b'<s><a/></s>'
+    """
+    el.clear(keep_tail=True)  # type: ignore[call-arg]  # (lxml-stubs lack keep_tail)
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def syntax_error(
+    exc: etree.XMLSyntaxError,
+    *,
+    file: str,
+    record: int | str | None,
+    log: etree._ListErrorLog | None = None,
+    line1_shift: int = 0,
+) -> MalformedRecordError:
+    """The error for a file that is not well-formed, with its line and column.
+
+    Where lxml reports no position (a fatal error it words "no element found"), the last
+    fatal entry of the parser's error ``log`` gives the position and the real message.
+    ``line1_shift`` is the number of bytes a reader put at the start of line 1 (columns on
+    line 1 are given as in the file).
+
+    Example:
+        >>> try:
+        ...     etree.fromstring(b"<r>\\n<a></b></r>")
+        ... except etree.XMLSyntaxError as exc:
+        ...     err = syntax_error(exc, file="f.xml", record=1)
+        >>> err.where(), err.message.split(":")[0]
+        ('f.xml: record 1, line 2', 'not well-formed XML, column 8')
+        >>> err.message.split(": ", 1)[1]
+        'Opening and ending tag mismatch: a line 2 and b'
+    """
+    line = exc.position[0] if exc.position else exc.lineno
+    col = exc.position[1] if exc.position else None
+    msg = exc.msg
+    if not line and log is not None:
+        fatal = [e for e in log if e.level_name == "FATAL"]
+        if fatal:
+            line, col, msg = fatal[-1].line, fatal[-1].column, fatal[-1].message
+    msg = _POSITION_SUFFIX.sub("", msg)  # the position is given before the message
+    if line == 1 and col and col > line1_shift:
+        col -= line1_shift
+    where = f", column {col}" if col else ""
+    return MalformedRecordError(
+        f"not well-formed XML{where}: {msg}", file=file, record=record, line=line or None
+    )
+
+
+def source_line(el: etree._Element) -> int | None:
+    """The 1-based line an element starts on, when the parser knows it.
+
+    Example:
+        >>> source_line(etree.fromstring(b"\\n<r/>"))
+        2
+    """
+    line = el.sourceline
+    return line if isinstance(line, int) else None
+
+
+def local_name(tag: object) -> str:
+    """The tag of an element without its namespace; ``""`` for comments, PIs and entities.
+
+    Example:
+        >>> local_name("{http://www.w3.org/1998/Math/MathML}math"), local_name(etree.Comment)
+        ('math', '')
+    """
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def entity_text(name: str) -> str:
+    """The character(s) of a standard named entity (HTML / ISO sets), else ``&name;``.
+
+    Example:
+        >>> entity_text("nbsp"), entity_text("ndash"), entity_text("unknownthing")
+        ('\\xa0', '–', '&unknownthing;')
+    """
+    return html5.get(name + ";") or f"&{name};"
+
+
+def inline_entities(el: etree._Element) -> None:
+    """Replace the unexpanded entity nodes inside ``el`` by the text of :func:`entity_text`.
+
+    Example:
+        >>> p = etree.XMLParser(resolve_entities=False)
+        >>> root = etree.fromstring(b'<!DOCTYPE r SYSTEM "r.dtd"><r>a&nbsp;b&ndash;c</r>', p)
+        >>> inline_entities(root)
+        >>> root.text
+        'a\\xa0b–c'
+    """
+    for ent in list(el.iter(etree.Entity)):
+        parent = ent.getparent()
+        if parent is None:
+            continue
+        text = entity_text(str(getattr(ent, "name", ""))) + (ent.tail or "")
+        prev = ent.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        ent.tail = None
+        parent.remove(ent)
+
+
+def _walk(el: etree._Element, parts: list[str], skip: Skip | None) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        if isinstance(child, etree._Entity):
+            parts.append(entity_text(str(getattr(child, "name", ""))))
+        elif isinstance(child.tag, str) and not (skip is not None and skip(child)):
+            _walk(child, parts, skip)
+        if child.tail:
+            parts.append(child.tail)
+
+
+def element_text(el: etree._Element | None, *, skip: Skip | None = None) -> str | None:
+    """All text inside ``el`` (inline markup and MathML flattened), whitespace normalised;
+    ``None`` when there is none. Children for which ``skip`` is true are left out (their tail
+    text is kept).
+
+    Example:
+        >>> el = etree.fromstring(b"<t>Title<x>*</x> of <i>E. coli</i>\\n  ok</t>")
+        >>> element_text(el), element_text(el, skip=lambda c: c.tag == "x")
+        ('Title* of E. coli ok', 'Title of E. coli ok')
+    """
+    if el is None:
+        return None
+    if len(el) == 0:  # no inline markup: the common case, and the fast one
+        plain = el.text
+        if plain is None:
+            return None
+        text = _SPACE.sub(" ", plain).strip() if "  " in plain or "\n" in plain else plain.strip()
+        return text or None
+    if skip is None:
+        text = _SPACE.sub(" ", "".join(str(t) for t in el.itertext())).strip()
+    else:
+        parts: list[str] = []
+        _walk(el, parts, skip)
+        text = _SPACE.sub(" ", "".join(parts)).strip()
+    return text or None
+
+
+def month_number(value: str | None) -> int | None:
+    """A month as 1-12 from digits or an English name or abbreviation.
+
+    Example:
+        >>> month_number("02"), month_number("Sept"), month_number("13"), month_number("Spring")
+        (2, 9, None, None)
+    """
+    if not value:
+        return None
+    v = value.strip().lower()
+    if v.isdigit():
+        m = int(v)
+        return m if 1 <= m <= 12 else None
+    return _MONTHS.get(v[:3])
+
+
+def normalize_orcid(value: str | None) -> str | None:
+    """An ORCID iD without its resolver prefix (the last path segment), or ``None``.
+
+    Example:
+        >>> normalize_orcid(" http://orcid.org/0000-0002-7361-560X ")
+        '0000-0002-7361-560X'
+    """
+    if not value:
+        return None
+    return value.strip().rsplit("/", 1)[-1] or None
