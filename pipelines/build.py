@@ -216,6 +216,8 @@ class Builder:
         self.graph.add(article, replace=replace)
         r = self.result
         r.articles += 1
+        fmt = article.source.format if article.source is not None else "records"
+        r.formats[fmt] = r.formats.get(fmt, 0) + 1
         r.references += len(article.references)
         r.keywords += len(article.keywords)
         r.mesh_headings += len(article.mesh)

@@ -10,8 +10,11 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
+from graph.errors import InputError
+from graph.model import Article
 from pipelines.cli import app
-from tests.conftest import REPO, SEED, SEED_IRI
+from pipelines.readers import detect
+from tests.conftest import REPO, SEED, SEED_IRI, SHARED_DATA
 
 runner = CliRunner()
 
@@ -191,3 +194,45 @@ def test_reference_parse_reads_stdin_and_writes_json_lines() -> None:
     assert rows[0]["journal"] == "J Pers Med" and rows[0]["year"] == 2023
     assert rows[0]["volume"] == "13" and rows[0]["pages"] == "422"
     assert rows[1]["pages"] == "6152-6164.e18"
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "pmc_jats").exists(), reason="needs ../shared/data")
+def test_every_shared_structured_file_builds_or_is_reported(tmp_path: Path) -> None:
+    """Issue 3: every file of pubmed_xml/, medline_txt/ and pmc_jats/ in one run: it builds,
+    or it is reported as malformed with its position; nothing crashes the run."""
+    dirs = [SHARED_DATA / d for d in ("pubmed_xml", "medline_txt", "pmc_jats")]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", *map(str, dirs), "--out", str(out), "--no-html", "-q"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 3, result.output  # JabRef's malformed files are skipped
+    assert "Traceback" not in result.stderr
+    report = json.loads((out / "report.json").read_text())
+    files = sorted(p for d in dirs for p in d.rglob("*") if p.is_file())
+    assert report["files_read"] + len({s["file"] for s in report["skipped"]
+                                       if s["record"] is None}) >= len(files)  # fmt: skip
+    skipped_lines = [x for x in result.stderr.splitlines() if x.startswith("citegraph: skipped:")]
+    assert len(skipped_lines) == len(report["skipped"])
+    for skip in report["skipped"]:
+        assert Path(skip["file"]) in files, skip
+        reason = skip["reason"]
+        # a whole file we do not read says so; a bad record inside one says where it is
+        assert (
+            reason.startswith("not a format citegraph reads") or skip["line"] or skip["record"]
+        ), skip
+    # JabRef's deliberately malformed PubMed XML is reported with its line, not read
+    (bad,) = [s for s in report["skipped"] if s["file"].endswith("TestMalformedEntry.xml")]
+    assert bad["line"] and "not well-formed" in bad["reason"]
+    # the good records of the same run are all in the graph: as many as the readers give
+    # file by file, counted by format
+    expected: dict[str, int] = {}
+    for path in files:
+        try:
+            spec = detect(path)
+            n = sum(1 for r in spec.read(path) if isinstance(r, Article) and not r.deleted)
+        except InputError:
+            continue
+        if n:
+            expected[spec.name] = expected.get(spec.name, 0) + n
+    assert report["formats"] == expected
+    assert report["articles"] == sum(expected.values())
+    assert expected["jats"] == 23 and expected["medline"] == 201
