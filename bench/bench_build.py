@@ -112,7 +112,7 @@ def child_pubmed_parser(path: str) -> dict[str, float]:
     import pubmed_parser
 
     start = time.perf_counter()
-    rows = pubmed_parser.parse_medline_xml(path, author_list=True, reference_list=True)
+    rows = list(pubmed_parser.parse_medline_xml(path, author_list=True, reference_list=True))
     return {
         "articles": len(rows),
         "seconds": time.perf_counter() - start,
