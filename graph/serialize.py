@@ -326,25 +326,45 @@ def _jsonld_name(term: str) -> str:
     return _compact(term) or term[1:-1]
 
 
-def _jsonld_value(term: str) -> dict[str, str]:
-    if term.startswith("<"):
-        return {"@id": _jsonld_name(term)}
-    m = _LITERAL.match(term)
-    if not m:  # pragma: no cover - citegraph writes only well-formed literals
-        raise ValueError(f"not an N-Triples term: {term[:80]}")
-    value: dict[str, str] = {"@value": _unescape(m.group(1))}
-    if m.group(2):
-        value["@type"] = _jsonld_name(f"<{m.group(2)}>")
-    elif m.group(3):
-        value["@language"] = m.group(3)
-    return value
-
-
 def write_jsonld(lines: Iterable[str], path: Path | str) -> int:
     """Write sorted N-Triples lines as JSON-LD with citegraph's context inlined (no remote
     context is ever referenced). Returns the number of nodes written.
+
+    Names (predicates, classes, datatypes) are compacted once and remembered; a literal is
+    unescaped only when it holds an escape.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.jsonld"
+        >>> write_jsonld(['<urn:a> <http://purl.org/dc/terms/title> "T\\\\u00e9"@en .\\n'], p)
+        1
+        >>> json.loads(p.read_text())["@graph"]
+        [{'@id': 'urn:a', 'dcterms:title': [{'@language': 'en', '@value': 'Té'}]}]
     """
     context = jsonld_context()["@context"]
+    names: dict[str, str] = {}
+
+    def name(term: str) -> str:
+        known = names.get(term)
+        if known is None:
+            known = _jsonld_name(term)
+            if not term.startswith("<urn:"):
+                names[term] = known
+        return known
+
+    def value(term: str) -> dict[str, str]:
+        if term[0] == "<":
+            return {"@id": name(term)}
+        end = term.rfind('"')
+        lexical = term[1:end]
+        out: dict[str, str] = {"@value": _unescape(lexical) if "\\" in lexical else lexical}
+        rest = term[end + 1 :]
+        if rest.startswith("^^<"):
+            out["@type"] = name(rest[2:])
+        elif rest.startswith("@"):
+            out["@language"] = rest[1:]
+        return out
+
     nodes = 0
     with atomic_write(path) as fh:
         fh.write('{\n  "@context": ')
@@ -354,9 +374,9 @@ def write_jsonld(lines: Iterable[str], path: Path | str) -> int:
             node: dict[str, Any] = {"@id": _jsonld_name(subject)}
             for pred, objs in groupby(group, key=lambda t: t[1]):
                 if pred == _RDF_TYPE:
-                    node["@type"] = [_jsonld_name(o) for _, _, o in objs]
+                    node["@type"] = [name(o) for _, _, o in objs]
                 else:
-                    node[_jsonld_name(pred)] = [_jsonld_value(o) for _, _, o in objs]
+                    node[name(pred)] = [value(o) for _, _, o in objs]
             fh.write(",\n    " if nodes else "\n    ")
             fh.write(json.dumps(node, ensure_ascii=False, sort_keys=True))
             nodes += 1

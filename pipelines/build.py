@@ -453,7 +453,9 @@ def _write_outputs(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        # Turtle and JSON-LD side by side: once the graph outputs are written, both cores
+        # serialise.
+        pool = ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("fork"))
         pending = [pool.submit(_serialise_from_nt, nt, kind, path) for kind, path in jobs]
     else:
         for kind, path in jobs:
