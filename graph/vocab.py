@@ -205,6 +205,7 @@ class CITEGRAPH(DefinedNamespace):
 
 
 MESH = Namespace("http://id.nlm.nih.gov/mesh/")
+_MESH_NS = str(MESH)
 
 PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
@@ -232,6 +233,7 @@ PREFIXES: dict[str, str] = {
 # version string, never an edit.
 UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://w3id.org/citegraph/iri/v1")
 _UUID_NS_BYTES = UUID_NAMESPACE.bytes
+_MESH_UI = re.compile(r"^[DQC][0-9]{6,9}$")
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]")
@@ -249,6 +251,13 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def _valid_iri(value: str) -> URIRef:
+    """A ``URIRef`` of an IRI citegraph built itself from safe characters (a ``urn:uuid:``, a
+    MeSH UI): rdflib's check of every new ``URIRef`` costs more than building the string, and
+    a corpus makes a million of them."""
+    return str.__new__(URIRef, value)
+
+
 def mint_uuid(kind: str, key: str) -> URIRef:
     """Return the deterministic ``urn:uuid:`` IRI of ``kind|key``.
 
@@ -264,7 +273,7 @@ def mint_uuid(kind: str, key: str) -> URIRef:
     b[6] = (b[6] & 0x0F) | 0x50
     b[8] = (b[8] & 0x3F) | 0x80
     h = b.hex()
-    return URIRef(f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return _valid_iri(f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
 
 
 def _doi_path(doi: str) -> str:
@@ -385,6 +394,8 @@ def mesh_iri(descriptor_ui: str, qualifier_ui: str | None = None) -> URIRef:
         >>> str(mesh_iri("D003922", "Q000188"))
         'http://id.nlm.nih.gov/mesh/D003922Q000188'
     """
+    if _MESH_UI.match(descriptor_ui) and (qualifier_ui is None or _MESH_UI.match(qualifier_ui)):
+        return _valid_iri(f"{_MESH_NS}{descriptor_ui}{qualifier_ui or ''}")
     return MESH[f"{descriptor_ui}{qualifier_ui or ''}"]
 
 
