@@ -48,6 +48,8 @@ def child_citegraph(paths: list[str], out: str) -> dict[str, float]:
         "edges": result.edges,
         "seconds": seconds,
         "peak_rss_mb": _peak_rss_mb(),
+        # the largest process it started (GNU sort, the Turtle/JSON-LD writer)
+        "child_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
@@ -161,7 +163,8 @@ def main() -> None:
         print(
             f"citegraph build   : {one['articles']:,} articles, {one['triples']:,} triples, "
             f"{one['nodes']:,} nodes, {one['edges']:,} edges in {one['seconds']:.1f} s = "
-            f"{rate:,.0f} articles/s, peak RSS {one['peak_rss_mb']:.0f} MB"
+            f"{rate:,.0f} articles/s, peak RSS {one['peak_rss_mb']:.0f} MB (largest helper process "
+            f"{one['child_peak_rss_mb']:.0f} MB)"
         )
         if ns.copies > 1:
             copies = []
