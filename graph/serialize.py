@@ -164,12 +164,19 @@ class QuadSorter:
         finally:
             self.close()
 
+    def seal(self) -> None:
+        """No more lines will come: let an external sort start its final merge now (and
+        close its input before the caller forks a process, which would hold it open)."""
+        proc = self._sort
+        if proc is not None and proc.stdin is not None and not proc.stdin.closed:
+            if self._buffer:
+                proc.stdin.write("".join(self._buffer))
+                self._buffer = set()
+            proc.stdin.close()
+
     def _sorted_externally(self, proc: subprocess.Popen[str]) -> Iterator[str]:
-        assert proc.stdin is not None and proc.stdout is not None
-        if self._buffer:
-            proc.stdin.write("".join(self._buffer))
-            self._buffer = set()
-        proc.stdin.close()
+        assert proc.stdout is not None
+        self.seal()
         yield from proc.stdout
         if proc.wait() != 0:
             raise OSError(f"sort failed (exit {proc.returncode}) in {self._tmpdir}")

@@ -21,13 +21,14 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
 
 from graph.atomic import atomic_write
-from graph.errors import InputError, MalformedRecordError
+from graph.errors import ExportError, InputError, MalformedRecordError
 from graph.export import export
 from graph.model import Article, Identifiers
 from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
@@ -435,39 +436,45 @@ def _write_outputs(
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     nt = out / "graph.nt"
-    outputs = {"ntriples": nt}
-    if options.nquads:
-        with atomic_write(out / "graph.nq") as nq:
-            result.triples = write_ntriples(
-                triples_of(sorter.lines(), drop_graphs=dropped, nquads=nq), nt
-            )
-        outputs["nquads"] = out / "graph.nq"
-    else:
-        result.triples = write_ntriples(triples_of(sorter.lines(), drop_graphs=dropped), nt)
-    # Turtle and JSON-LD are written from graph.nt while the graph outputs are made: in a
-    # second process when the graph is big enough for that to pay (2 cores on our machines).
-    jobs = [("turtle", out / "graph.ttl")] + ([("jsonld", out / "graph.jsonld")] * options.jsonld)
-    outputs.update(jobs)
-    pool = None
-    if result.triples >= PARALLEL_SERIALISE_TRIPLES:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # Turtle and JSON-LD side by side: once the graph outputs are written, both cores
-        # serialise.
-        pool = ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("fork"))
-        pending = [pool.submit(_serialise_from_nt, nt, kind, path) for kind, path in jobs]
-    else:
-        for kind, path in jobs:
-            _serialise_from_nt(nt, kind, path)
+    outputs: dict[str, Path] = {"ntriples": nt}
+    big = sorter.added >= PARALLEL_SERIALISE_TRIPLES
+    # The graph files (GraphML, HTML, exports) need no triples: for a big build they are
+    # written by a forked process while this one writes graph.nt.
+    _summarise_graph(g, result)
+    sorter.seal()
+    graph_files = _GraphFiles(g, options, fork=big)
     try:
-        _write_graph_outputs(g, result, options, outputs)
-        if pool is not None:
-            for job in pending:
-                job.result()
-    finally:
-        if pool is not None:
-            pool.shutdown()
+        if options.nquads:
+            with atomic_write(out / "graph.nq") as nq:
+                result.triples = write_ntriples(
+                    triples_of(sorter.lines(), drop_graphs=dropped, nquads=nq), nt
+                )
+            outputs["nquads"] = out / "graph.nq"
+        else:
+            result.triples = write_ntriples(triples_of(sorter.lines(), drop_graphs=dropped), nt)
+        # Turtle and JSON-LD are written from graph.nt, side by side in processes of their
+        # own for a big build.
+        jobs = [("turtle", out / "graph.ttl")]
+        jobs += [("jsonld", out / "graph.jsonld")] * options.jsonld
+        outputs.update(jobs)
+        if big:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(len(jobs), mp_context=ctx) as pool:
+                pending = [pool.submit(_serialise_from_nt, nt, kind, path) for kind, path in jobs]
+                files = graph_files.result()
+                for job in pending:
+                    job.result()
+        else:
+            for kind, path in jobs:
+                _serialise_from_nt(nt, kind, path)
+            files = graph_files.result()
+    except BaseException:
+        graph_files.cancel()
+        raise
+    outputs.update(files)
     result.outputs = {k: str(v) for k, v in outputs.items()}
     if options.store is not None:
         from pipelines.storebuild import load_build
@@ -492,10 +499,7 @@ def _serialise_from_nt(nt: Path, kind: str, path: Path) -> None:
         (write_turtle if kind == "turtle" else write_jsonld)(fh, path)
 
 
-def _write_graph_outputs(
-    g: nx.DiGraph[str], result: BuildResult, options: BuildOptions, outputs: dict[str, Path]
-) -> None:
-    out = options.out
+def _summarise_graph(g: nx.DiGraph[str], result: BuildResult) -> None:
     add_metrics(g)
     result.graph = g
     result.nodes = g.number_of_nodes()
@@ -503,6 +507,11 @@ def _write_graph_outputs(
     kinds = [d.get("kind") for _, d in g.nodes(data=True)]
     result.cited_works = sum(1 for k in kinds if k == "cited")
     result.unresolved_works = sum(1 for k in kinds if k == "unresolved")
+
+
+def _write_graph_files(g: nx.DiGraph[str], options: BuildOptions) -> dict[str, Path]:
+    out = options.out
+    outputs: dict[str, Path] = {}
     export(g, "graphml", out / "citations.graphml")
     outputs["graphml"] = out / "citations.graphml"
     for fmt in options.exports:
@@ -523,6 +532,54 @@ def _write_graph_outputs(
             size_by=options.size_by,
         )
         outputs["html"] = out / "graph.html"
+    return outputs
+
+
+def _graph_files_child(conn: Connection, g: nx.DiGraph[str], options: BuildOptions) -> None:
+    """In a forked process: write the graph files, send back what was written (or the
+    error). Forked, so the graph is shared, never pickled."""
+    try:
+        conn.send(("ok", _write_graph_files(g, options)))
+    except BaseException as exc:  # reported in the parent, which raises it
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+class _GraphFiles:
+    """The graph files written beside the RDF: in a forked process for a big build (the
+    other core is otherwise idle while graph.nt is written), else here."""
+
+    def __init__(self, g: nx.DiGraph[str], options: BuildOptions, *, fork: bool) -> None:
+        self._outputs: dict[str, Path] | None = None
+        self._proc: Any = None
+        if not fork:
+            self._outputs = _write_graph_files(g, options)
+            return
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_graph_files_child, args=(child, g, options))
+        self._proc.start()
+        child.close()
+
+    def result(self) -> dict[str, Path]:
+        if self._outputs is None:
+            try:
+                kind, value = self._conn.recv()
+            except EOFError:
+                kind, value = "error", ExportError("the process writing the graph files died")
+            self._proc.join()
+            if kind == "error":
+                raise value
+            self._outputs = value
+        return self._outputs
+
+    def cancel(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
 
 
 def _title(g: nx.DiGraph[str]) -> str:

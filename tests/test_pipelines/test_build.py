@@ -8,6 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph.serialize import QuadSorter
 from graph.sparql import iter_select
 from graph.store import open_store
 from pipelines.build import BuildOptions, build
@@ -111,3 +112,43 @@ def test_jobs_give_the_same_build_as_one_process(tmp_path: Path) -> None:
     for report in reports:
         report.pop("outputs")
     assert reports[0] == reports[1]
+
+
+def test_big_build_path_gives_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big build writes the graph files in a forked process, Turtle and JSON-LD in two
+    more, and sorts with GNU sort past one chunk: the files are the same bytes as a small
+    build's, made all in this process."""
+    import pipelines.build as build_module
+
+    inputs = [FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"]
+    build(inputs, BuildOptions(out=tmp_path / "small", exports=("csv",)))
+    monkeypatch.setattr(build_module, "PARALLEL_SERIALISE_TRIPLES", 0)
+    monkeypatch.setattr(build_module, "QuadSorter", lambda: QuadSorter(chunk_lines=1000))
+    result = build(inputs, BuildOptions(out=tmp_path / "big", exports=("csv",)))
+    assert result.triples > 10_000 and result.nodes > 1000
+    names = sorted(p.name for p in (tmp_path / "small").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "big").iterdir())
+    assert "nodes.csv" in names and "graph.html" in names
+    for name in names:
+        if name != "report.json":  # it names its own directory
+            small, big = (tmp_path / d / name for d in ("small", "big"))
+            assert small.read_bytes() == big.read_bytes(), name
+
+
+def test_a_failing_graph_export_in_the_forked_process_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.build as build_module
+    from graph.errors import ExportError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ExportError("cannot write the view")
+
+    monkeypatch.setattr(build_module, "PARALLEL_SERIALISE_TRIPLES", 0)
+    monkeypatch.setattr("graph.render.write_html", broken)
+    with pytest.raises(ExportError, match="cannot write the view"):
+        build([FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"], BuildOptions(out=tmp_path))
+    assert not (tmp_path / "report.json").exists()
+    assert not list(tmp_path.glob(".*tmp*"))
