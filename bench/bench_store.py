@@ -94,9 +94,12 @@ def main() -> None:
     )
     distinct = triple_count(store)
     size = sum(p.stat().st_size for p in (tmp / "db").rglob("*") if p.is_file())
-    print(f"store load: {report.loaded:,} quads ({distinct:,} distinct triples) in "
-          f"{report.seconds:.1f} s = {report.loaded / report.seconds:,.0f} quads/s "
-          f"({distinct / report.seconds:,.0f} triples/s); {size / 1e6:.0f} MB on disk")  # fmt: skip
+    written = report.loaded + report.triples
+    print(f"store load: {report.loaded:,} quads in {report.record_graphs:,} record graphs + "
+          f"{report.triples:,} triples in the default graph = {written:,} quads written in "
+          f"{report.seconds:.1f} s = {written / report.seconds:,.0f} quads/s; "
+          f"{distinct:,} distinct triples = {distinct / report.seconds:,.0f} triples/s; "
+          f"{size / 1e6:.0f} MB on disk")  # fmt: skip
     del store
 
     source = open_store(tmp / "db")

@@ -42,6 +42,8 @@ Example:
 
 from __future__ import annotations
 
+import io
+import mmap
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -229,9 +231,12 @@ def create_store(path: Path | str) -> ox.Store:
 
 @dataclass
 class LoadReport:
-    """What :func:`update_store` did. ``quads`` is the store's size afterwards."""
+    """What :func:`update_store` did. ``loaded`` is the number of quads read from the input,
+    ``triples`` the number of default-graph triples read with them (``graph.nt``; 0 when not
+    counted), ``quads`` the store's size afterwards."""
 
     loaded: int = 0
+    triples: int = 0
     record_graphs: int = 0
     replaced_graphs: int = 0
     superseded_graphs: list[str] = field(default_factory=list)
@@ -241,8 +246,12 @@ class LoadReport:
     seconds: float = 0.0
 
     def triples_per_second(self) -> float:
-        """Loading speed (quads read from the input per second)."""
+        """Loading speed: quads read from the input per second."""
         return self.loaded / self.seconds if self.seconds else 0.0
+
+    def quads_per_second(self) -> float:
+        """Writing speed: quads written (the input's and the default graph's) per second."""
+        return (self.loaded + self.triples) / self.seconds if self.seconds else 0.0
 
 
 def _scan_nquads(path: Path) -> tuple[int, set[str], set[str]]:
@@ -263,6 +272,75 @@ def _scan_nquads(path: Path) -> tuple[int, set[str], set[str]]:
                 records.add(g)
             graphs.add(g)
     return lines, graphs, records
+
+
+def _scan_own_nquads(path: Path) -> tuple[int, set[str]]:
+    """Count the lines of an N-Quads file citegraph wrote (one quad a line, no comments or
+    blank lines) and find its record graphs without parsing it: a record graph is named
+    after the record, which states ``<g> rdf:type citegraph:SourceRecord <g> .``
+    (0.3 s for the 3 million quads of a 30,000-article build; parsed line by line: 3.6 s)."""
+    marker = _SOURCE_RECORD_LINE.encode() + b"<"
+    records: set[str] = set()
+    with path.open("rb") as fh:
+        if fh.seek(0, 2) == 0:
+            return 0, records
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            lines = _count_lines(data)
+            at = data.find(marker)
+            while at >= 0:
+                start = data.rfind(b"\n", 0, at) + 1
+                end = data.find(b"> .", at + len(marker))
+                subject = data[start:at]
+                if end > 0 and subject == b"<" + data[at + len(marker) : end] + b">":
+                    records.add(subject[1:-1].decode("utf-8"))
+                at = data.find(marker, at + len(marker))
+    return lines, records
+
+
+def _count_lines(data: mmap.mmap, block: int = 1 << 24) -> int:
+    count = 0
+    for offset in range(0, data.size(), block):
+        count += data[offset : offset + block].count(b"\n")
+    return count + (data[data.size() - 1 :] != b"\n")
+
+
+def _count_file_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        if fh.seek(0, 2) == 0:
+            return 0
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _count_lines(data)
+
+
+class _Concatenated(io.RawIOBase):
+    """Files read one after the other as one binary stream (for one bulk load of both)."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        super().__init__()
+        self._paths = list(paths)
+        self._current: io.BufferedReader | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while True:
+            if self._current is None:
+                if not self._paths:
+                    return 0
+                self._current = self._paths.pop(0).open("rb")
+            count: int = self._current.readinto(buffer)
+            if count:
+                return count
+            self._current.close()
+            self._current = None
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+        self._paths = []
+        super().close()
 
 
 def update_store(
@@ -299,11 +377,23 @@ def update_store(
     if not path.is_file():
         raise UnreadableInputError("no such file", file=str(path))
     fmt = rdf_format(path)
+    triples_path = Path(triples) if triples is not None else None
+    if triples_path is not None and not triples_path.is_file():
+        raise UnreadableInputError("no such file", file=str(triples_path))
     report = LoadReport()
     empty = next(iter(store.quads_for_pattern(None, None, None, None)), None) is None
+    # citegraph's own graph.nq and graph.nt: scanned as bytes, bulk-loaded in one pass
+    own = (
+        lenient
+        and fmt == ox.RdfFormat.N_QUADS
+        and triples_path is not None
+        and rdf_format(triples_path) == ox.RdfFormat.N_TRIPLES
+    )
     batch: set[str] = set()
     records: set[str] = set()
-    if fmt == ox.RdfFormat.N_QUADS:
+    if own:
+        report.loaded, records = _scan_own_nquads(path)
+    elif fmt == ox.RdfFormat.N_QUADS:
         report.loaded, batch, records = _scan_nquads(path)
     report.record_graphs = len(records)
     candidates: set[tuple[Any, Any, Any]] = set()
@@ -311,10 +401,14 @@ def update_store(
         present = [g for g in sorted(records) if _has_graph(store, g)]
         _remove_graphs(store, present, candidates)
         report.replaced_graphs = len(present)
-    _bulk_load(store, path, fmt, lenient)
-    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        if triples is not None:
-            _bulk_load(store, Path(triples), rdf_format(Path(triples)), lenient)
+    if own:
+        assert triples_path is not None
+        report.triples = _count_file_lines(triples_path)
+        _bulk_load_files(store, [path, triples_path], lenient)
+    elif fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        _bulk_load(store, path, fmt, lenient)
+        if triples_path is not None:
+            _bulk_load(store, triples_path, rdf_format(triples_path), lenient)
         else:
             names = batch or {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
             for g in sorted(names):
@@ -323,6 +417,7 @@ def update_store(
                     for q in store.quads_for_pattern(None, None, None, ox.NamedNode(g))
                 )
     else:
+        _bulk_load(store, path, fmt, lenient)
         report.loaded = -1  # counted below
     report.rekeyed = rekey_works(store)
     if not empty:
@@ -332,11 +427,30 @@ def update_store(
     _remove_graphs(store, report.deleted_graphs, candidates)
     _prune_default_graph(store, candidates)
     store.flush()
-    report.quads = len(store)
+    if own and empty and not (report.rekeyed or report.deleted_graphs):
+        report.quads = report.loaded + report.triples  # distinct quads and triples, all new
+    else:
+        report.quads = len(store)  # a scan of the store: 1 s for 6 million quads
     report.seconds = time.perf_counter() - start
     if report.loaded < 0:
         report.loaded = report.quads
     return report
+
+
+def _bulk_load_files(store: ox.Store, paths: Sequence[Path], lenient: bool) -> None:
+    """One bulk load of N-Quads and N-Triples files read as one N-Quads stream (a triple
+    line is a quad of the default graph): one pass of the loader instead of one per file
+    (26 s instead of 30 s for the 6 million quads and triples of a 30,000-article build)."""
+    stream = io.BufferedReader(_Concatenated(paths), buffer_size=1 << 20)
+    names = " + ".join(str(p) for p in paths)
+    try:
+        store.bulk_load(stream, format=ox.RdfFormat.N_QUADS, lenient=lenient)
+    except SyntaxError as exc:
+        raise UnreadableInputError(f"not valid N-Quads/N-Triples: {exc}", file=names) from None
+    except OSError as exc:
+        raise UnreadableInputError(f"cannot read: {exc}", file=names) from None
+    finally:
+        stream.close()
 
 
 def _bulk_load(store: ox.Store, path: Path, fmt: ox.RdfFormat, lenient: bool) -> None:
@@ -427,11 +541,28 @@ def rekey_works(store: ox.Store) -> dict[str, str]:
         root = find(iri)
         if root != iri:
             mapping[iri] = root
+    used = _used_aliases(store) if mapping else set()
     applied: dict[str, str] = {}
     for old, new in sorted(mapping.items()):
-        if _rewrite_node(store, ox.NamedNode(old), ox.NamedNode(new)):
+        if old in used and _rewrite_node(store, ox.NamedNode(old), ox.NamedNode(new)):
             applied[old] = new
     return applied
+
+
+def _used_aliases(store: ox.Store) -> set[str]:
+    """The objects of ``schema:sameAs`` that a quad uses other than as such an object: the
+    IRIs :func:`_rewrite_node` has something to rewrite for. Most aliases are only named by
+    ``sameAs`` (a build gives each work one IRI); finding the others in one query takes
+    0.3 s on a 30,000-article store, looking at each alias from Python 3 s. The default graph
+    holds every triple of a citegraph store; a store without one is searched graph by graph."""
+    union = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+    result = store.query(
+        f"SELECT DISTINCT ?old WHERE {{ ?w {_SAMEAS} ?old FILTER(isIRI(?old)) "
+        f"FILTER(EXISTS {{ ?old ?p ?o }} || EXISTS {{ ?s ?q ?old FILTER(?q != {_SAMEAS}) }}) }}",
+        use_default_graph_as_union=union,
+    )
+    assert isinstance(result, ox.QuerySolutions)
+    return {row[0].value for row in result}
 
 
 def _rewrite_node(store: ox.Store, old: ox.NamedNode, new: ox.NamedNode) -> bool:
