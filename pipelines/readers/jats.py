@@ -93,6 +93,7 @@ from pipelines.readers.xmlutil import (
     release,
     source_line,
     syntax_error,
+    walk_text,
 )
 from pipelines.references import parse_reference, split_pages
 
@@ -329,23 +330,14 @@ def _title_text(el: etree._Element | None) -> str | None:
     return _plain(element_text(el, skip=_skip_in_title))
 
 
+def _field_boundary(child: etree._Element) -> bool:
+    return local_name(child.tag) not in _INLINE
+
+
 def _render(
     el: etree._Element, parts: list[str], skip: Callable[[etree._Element], bool] | None
 ) -> None:
-    if el.text:
-        parts.append(el.text)
-    for child in el:
-        if isinstance(child, etree._Entity):
-            parts.append(entity_text(str(getattr(child, "name", ""))))
-        elif isinstance(child.tag, str) and not (skip is not None and skip(child)):
-            boundary = local_name(child.tag) not in _INLINE
-            if boundary:
-                parts.append("\x00")
-            _render(child, parts, skip)
-            if boundary:
-                parts.append("\x00")
-        if child.tail:
-            parts.append(child.tail)
+    walk_text(el, parts, skip, _field_boundary)
 
 
 def _rendered(el: etree._Element, skip: Callable[[etree._Element], bool] | None) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from html.entities import html5
-from typing import Protocol
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -39,6 +39,7 @@ __all__ = [
     "release",
     "source_line",
     "syntax_error",
+    "walk_text",
 ]
 
 _SPACE = re.compile(r"\s+")
@@ -55,6 +56,18 @@ class ByteSource(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
 
 
+# What both parsers are told: never expand an entity, load a DTD or touch the network.
+_HARDENING: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": True,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
 def hardened_iterparse(
     source: ByteSource, tags: Iterable[str]
 ) -> etree.iterparse[tuple[str, etree._Element]]:
@@ -67,18 +80,7 @@ def hardened_iterparse(
         >>> [etree.tostring(el) for _, el in hardened_iterparse(io.BytesIO(xml), ["a"])]
         [b'<a>&x;</a>']
     """
-    return etree.iterparse(
-        source,
-        events=("end",),
-        tag=tuple(tags),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.iterparse(source, events=("end",), tag=tuple(tags), **_HARDENING)
 
 
 def hardened_parser() -> etree.XMLParser:
@@ -90,15 +92,7 @@ def hardened_parser() -> etree.XMLParser:
         >>> etree.tostring(root)
         b'<r>&nbsp;</r>'
     """
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.XMLParser(**_HARDENING)
 
 
 def release(el: etree._Element) -> None:
@@ -214,14 +208,31 @@ def inline_entities(el: etree._Element) -> None:
         parent.remove(ent)
 
 
-def _walk(el: etree._Element, parts: list[str], skip: Skip | None) -> None:
+def walk_text(
+    el: etree._Element, parts: list[str], skip: Skip | None, boundary: Skip | None = None
+) -> None:
+    """Append the text inside ``el`` to ``parts``, entities as their text; children for which
+    ``skip`` is true are left out (their tail kept); around a child for which ``boundary`` is
+    true a ``"\\x00"`` marks where a field starts and ends.
+
+    Example:
+        >>> parts: list[str] = []
+        >>> walk_text(etree.fromstring(b"<r>a<b>c</b>d</r>"), parts, None, lambda c: True)
+        >>> "".join(parts)
+        'a\\x00c\\x00d'
+    """
     if el.text:
         parts.append(el.text)
     for child in el:
         if isinstance(child, etree._Entity):
             parts.append(entity_text(str(getattr(child, "name", ""))))
         elif isinstance(child.tag, str) and not (skip is not None and skip(child)):
-            _walk(child, parts, skip)
+            marked = boundary is not None and boundary(child)
+            if marked:
+                parts.append("\x00")
+            walk_text(child, parts, skip, boundary)
+            if marked:
+                parts.append("\x00")
         if child.tail:
             parts.append(child.tail)
 
@@ -248,7 +259,7 @@ def element_text(el: etree._Element | None, *, skip: Skip | None = None) -> str 
         text = _SPACE.sub(" ", "".join(str(t) for t in el.itertext())).strip()
     else:
         parts: list[str] = []
-        _walk(el, parts, skip)
+        walk_text(el, parts, skip)
         text = _SPACE.sub(" ", "".join(parts)).strip()
     return text or None
 

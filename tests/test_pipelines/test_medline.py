@@ -67,10 +67,11 @@ def rayyan() -> list[Article]:
 # ----------------------------------------------------------------------------- fields
 
 
+@pytest.mark.skipif(
+    not METAKNOWLEDGE.exists(), reason="needs ../shared/data (GPL file, not copied)"
+)
 def test_ids_title_journal_pages_and_date_of_a_full_record() -> None:
     """metaknowledge record 1: LID doi and pii, AID pii, IS Electronic/Linking, DP to the day."""
-    if not METAKNOWLEDGE.exists():
-        pytest.skip("needs ../shared/data")
     a = next(r for r in read_medline(METAKNOWLEDGE) if isinstance(r, Article))
     assert a.ids == Identifiers(
         pmid="26524502", doi="10.1016/j.gene.2015.10.064", pii="S0378-1119(15)01297-4"
@@ -197,10 +198,11 @@ def test_every_relation_tag_is_named_as_the_xml_names_it() -> None:
     # (the XML reader, too, keeps only the links that name a PMID)
 
 
+@pytest.mark.skipif(
+    not METAKNOWLEDGE.exists(), reason="needs ../shared/data (GPL file, not copied)"
+)
 def test_orcid_collective_author_pmc_grants() -> None:
     """metaknowledge: AUID with an orcid.org URL, CN after the persons, PMC, GR."""
-    if not METAKNOWLEDGE.exists():
-        pytest.skip("needs ../shared/data")
     by_pmid = {a.ids.pmid: a for a in _articles(METAKNOWLEDGE)}
     orcid = by_pmid["26433648"].authors[0]
     assert (orcid.name, orcid.given, orcid.orcid) == (
@@ -244,9 +246,8 @@ def test_nbib_record_with_rare_tags() -> None:
     assert a.publication_types == ("Journal Article", "Review")
 
 
+@pytest.mark.skipif(not SYNTHESISR.exists(), reason="needs ../shared/data (GPL file, not copied)")
 def test_synthesisr_records() -> None:
-    if not SYNTHESISR.exists():
-        pytest.skip("needs ../shared/data")
     arts = _articles(SYNTHESISR)
     assert [a.ids.pmid for a in arts] == ["28441597", "30868313", "29967742"]
     first = arts[1].authors[0]
