@@ -86,7 +86,13 @@ def test_unknown_layer_is_refused(tmp_path: Path) -> None:
     )
 
 
-def test_jobs_give_the_same_build_as_one_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["jobs=2", "prefetch"])
+def test_jobs_give_the_same_build_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """Files parsed in worker processes (``--jobs 2``, or one job with a big input parsed
+    ahead in a worker) give the same build as parsing here, skips included."""
+    import pipelines.build as build_module
     from tests.conftest import SEED
 
     inputs = tmp_path / "in"
@@ -101,7 +107,10 @@ def test_jobs_give_the_same_build_as_one_process(tmp_path: Path) -> None:
         (inputs / src.name).write_bytes(src.read_bytes())  # fmt: skip
     (inputs / "notes.txt").write_text("not a bibliographic record\n")
     one = build([inputs], BuildOptions(out=tmp_path / "one", html=False))
-    two = build([inputs], BuildOptions(out=tmp_path / "two", html=False, jobs=2))
+    if how == "prefetch":
+        monkeypatch.setattr(build_module, "PREFETCH_BYTES", 0)
+    two = build([inputs], BuildOptions(out=tmp_path / "two", html=False, jobs=2 if how ==
+                                       "jobs=2" else 1))  # fmt: skip
     assert one.articles == two.articles == 7
     assert one.files_read == two.files_read == 5
     assert [s.message() for s in one.skipped] == [s.message() for s in two.skipped]
@@ -125,6 +134,7 @@ def test_big_build_path_gives_the_same_files(
     inputs = [FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"]
     build(inputs, BuildOptions(out=tmp_path / "small", exports=("csv",)))
     monkeypatch.setattr(build_module, "PARALLEL_SERIALISE_TRIPLES", 0)
+    monkeypatch.setattr(build_module, "PREFETCH_BYTES", 0)
     monkeypatch.setattr(build_module, "QuadSorter", lambda: QuadSorter(chunk_lines=1000))
     result = build(inputs, BuildOptions(out=tmp_path / "big", exports=("csv",)))
     assert result.triples > 10_000 and result.nodes > 1000
