@@ -30,7 +30,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from itertools import groupby
 from pathlib import Path
@@ -272,12 +272,23 @@ def triples_of(
             previous = triple
 
 
-def write_ntriples(lines: Iterable[str], path: Path | str) -> int:
-    """Write N-Triples lines atomically and return how many were written."""
+def write_ntriples(
+    lines: Iterable[str], path: Path | str, *, copies: Sequence[Callable[[str], object]] = ()
+) -> int:
+    """Write N-Triples lines atomically and return how many were written; each line is also
+    passed to every one of ``copies`` (``write`` methods of other outputs)."""
     count = 0
     with atomic_write(path) as fh:
+        if not copies:
+            for line in lines:
+                fh.write(line)
+                count += 1
+            return count
+        write = fh.write
         for line in lines:
-            fh.write(line)
+            write(line)
+            for copy in copies:
+                copy(line)
             count += 1
     return count
 

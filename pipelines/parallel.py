@@ -9,7 +9,7 @@ Example:
     >>> from pathlib import Path
     >>> files = [(Path("data/pubmed-page-wjsc-2025-106856.txt"), "page.txt")]
     >>> [type(r).__name__ for _, _, r in read_in_parallel(files, jobs=2)]
-    ['Article']
+    ['Article', 'NoneType']
 """
 
 from __future__ import annotations
@@ -50,10 +50,13 @@ def _worker(path: Path, queue: multiprocessing.queues.Queue[Any]) -> None:
 
 def read_in_parallel(
     files: Sequence[tuple[Path, str]], *, jobs: int
-) -> Iterator[tuple[Path, str, RecordResult | InputError]]:
-    """Yield ``(path, label, record)`` for every record of every file, in file order.
+) -> Iterator[tuple[Path, str, RecordResult | InputError | None]]:
+    """Yield ``(path, label, record)`` for every record of every file, in file order, then
+    ``(path, label, None)`` once the file has been read to its end (also when it held no
+    record at all).
 
-    A file that cannot be read at all yields one :class:`InputError` as its record.
+    A file that cannot be read at all yields one :class:`InputError` as its last record
+    (and no ``None``).
     """
     ctx = multiprocessing.get_context("fork")
     running: list[tuple[Path, str, Any, Any]] = []
@@ -78,7 +81,9 @@ def read_in_parallel(
                     for record in payload:
                         yield path, label, record
                     continue
-                if kind == "error":
+                if kind == _DONE:
+                    yield path, label, None
+                elif kind == "error":
                     yield path, label, payload
                 elif kind == "crash":
                     raise RuntimeError(f"reading {path} failed: {payload}")

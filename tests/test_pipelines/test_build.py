@@ -106,13 +106,16 @@ def test_jobs_give_the_same_build_as_one_process(
     ):
         (inputs / src.name).write_bytes(src.read_bytes())  # fmt: skip
     (inputs / "notes.txt").write_text("not a bibliographic record\n")
+    # a file read to its end that holds no record (an efetch answer for no PMIDs) is read
+    (inputs / "none.xml").write_text('<?xml version="1.0" ?>\n<PubmedArticleSet>\n'
+                                     "</PubmedArticleSet>\n")  # fmt: skip
     one = build([inputs], BuildOptions(out=tmp_path / "one", html=False))
     if how == "prefetch":
         monkeypatch.setattr(build_module, "PREFETCH_BYTES", 0)
     two = build([inputs], BuildOptions(out=tmp_path / "two", html=False, jobs=2 if how ==
                                        "jobs=2" else 1))  # fmt: skip
     assert one.articles == two.articles == 7
-    assert one.files_read == two.files_read == 5
+    assert one.files_read == two.files_read == 6
     assert [s.message() for s in one.skipped] == [s.message() for s in two.skipped]
     assert len(one.skipped) == 2  # the malformed XML and the notes
     for name in ("graph.nt", "graph.ttl"):
