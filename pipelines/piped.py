@@ -10,9 +10,9 @@ Example:
     >>> import pathlib, tempfile
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "g.ttl"
     >>> with PipedSerialiser("turtle", out) as ttl:
-    ...     ttl.write('<urn:a> <http://purl.org/dc/terms/title> "T" .\\n')
-    >>> out.read_text().splitlines()[-1]
-    '<urn:a> dcterms:title "T" .'
+    ...     _ = ttl.write('<urn:a> <http://purl.org/dc/terms/title> "T" .\\n')
+    >>> out.read_text().splitlines()[-2:]
+    ['<urn:a>', '    dcterms:title "T" .']
 """
 
 from __future__ import annotations
@@ -107,6 +107,8 @@ class PipedSerialiser:
     ) -> None:
         if exc_type is None:
             self.finish()
+        elif isinstance(exc, BrokenPipeError):
+            self.finish()  # the child failed first: raise its error, not the broken pipe
         else:
             self.cancel()
 
@@ -114,9 +116,11 @@ class PipedSerialiser:
         """Send the end mark, wait for the child and raise its error if it failed."""
         try:
             self._stream.write(_DONE)
-            self._stream.close()
+            self._stream.flush()
         except BrokenPipeError:
             pass  # the child failed: its error is waiting on the connection
+        with contextlib.suppress(OSError):
+            self._stream.close()
         try:
             kind, value = self._conn.recv()
         except EOFError:
