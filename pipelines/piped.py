@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import IO, Any, Literal
 
 from graph.errors import ExportError
-from graph.serialize import write_jsonld, write_turtle
+from graph.serialize import widen_pipe, write_jsonld, write_turtle
 
 __all__ = ["PipedSerialiser"]
 
@@ -76,6 +76,7 @@ class PipedSerialiser:
         others: tuple[PipedSerialiser, ...] = (),
     ) -> None:
         read_fd, write_fd = os.pipe()
+        widen_pipe(write_fd)
         ctx = multiprocessing.get_context("fork")
         self._conn, child_conn = ctx.Pipe(duplex=False)
         inherited = [write_fd, *(o.fileno() for o in others)]
