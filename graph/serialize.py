@@ -32,7 +32,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,9 +46,11 @@ __all__ = [
     "jsonld_context",
     "parse_nq_line",
     "parse_nt_line",
+    "triple_blocks",
     "triples_of",
     "widen_pipe",
     "write_jsonld",
+    "write_ntriple_blocks",
     "write_ntriples",
     "write_turtle",
 ]
@@ -166,27 +168,36 @@ class QuadSorter:
 
     def lines(self) -> Iterator[str]:
         """Yield every distinct N-Quads line once, in sorted (code point) order."""
+        for block in self.blocks():
+            yield from block
+
+    def blocks(self, size: int = 1 << 20) -> Iterator[list[str]]:
+        """The lines of :meth:`lines` in lists of about ``size`` characters (or 8,192 lines):
+        the same lines, for consumers that work a block at a time."""
         try:
             if self._sort is not None:
-                yield from self._sorted_externally(self._sort)
+                yield from self._sorted_externally(self._sort, size)
                 return
-            if not self._chunks:
-                yield from sorted(self._buffer)
-                return
-            if self._buffer:
-                self._spill()
-            handles = [p.open("r", encoding="utf-8", newline="\n") for p in self._chunks]
-            try:
-                previous = None
-                for line in heapq.merge(*handles):
-                    if line != previous:
-                        yield line
-                        previous = line
-            finally:
-                for h in handles:
-                    h.close()
+            yield from _batched(self._merged(), 8192)
         finally:
             self.close()
+
+    def _merged(self) -> Iterator[str]:
+        if not self._chunks:
+            yield from sorted(self._buffer)
+            return
+        if self._buffer:
+            self._spill()
+        handles = [p.open("r", encoding="utf-8", newline="\n") for p in self._chunks]
+        try:
+            previous = None
+            for line in heapq.merge(*handles):
+                if line != previous:
+                    yield line
+                    previous = line
+        finally:
+            for h in handles:
+                h.close()
 
     def seal(self) -> None:
         """No more lines will come: let an external sort start its final merge now (and
@@ -198,10 +209,12 @@ class QuadSorter:
                 self._buffer = set()
             proc.stdin.close()
 
-    def _sorted_externally(self, proc: subprocess.Popen[str]) -> Iterator[str]:
+    def _sorted_externally(self, proc: subprocess.Popen[str], size: int) -> Iterator[list[str]]:
         assert proc.stdout is not None
         self.seal()
-        yield from proc.stdout
+        read = proc.stdout.readlines
+        while block := read(size):
+            yield block
         if proc.wait() != 0:
             raise OSError(f"sort failed (exit {proc.returncode}) in {self._tmpdir}")
         self._sort = None
@@ -282,18 +295,56 @@ def triples_of(
         ...                  '<urn:a> <urn:p> "1" <urn:g2> .\\n']))
         ['<urn:a> <urn:p> "1" .\\n']
     """
-    previous = None
-    for line in quad_lines:
-        cut = line.rindex(" <", 0, len(line) - 3)
-        graph = line[cut + 1 : -3]
-        if graph in drop_graphs:
+    for block in triple_blocks(_batched(quad_lines, 8192), drop_graphs=drop_graphs,
+                               nquads=nquads):  # fmt: skip
+        yield from block
+
+
+def triple_blocks(
+    quad_blocks: Iterable[list[str]],
+    *,
+    drop_graphs: frozenset[str] = frozenset(),
+    nquads: IO[str] | None = None,
+) -> Iterator[list[str]]:
+    """:func:`triples_of` a block of lines at a time (as :meth:`QuadSorter.blocks` gives
+    them): the same lines, about twice as fast when no graph is dropped and no N-Quads are
+    written, as each block is cut with one list comprehension.
+
+    Example:
+        >>> list(triple_blocks([['<urn:a> <urn:p> "1" <urn:g1> .\\n'],
+        ...                     ['<urn:a> <urn:p> "1" <urn:g2> .\\n']]))
+        [['<urn:a> <urn:p> "1" .\\n'], []]
+    """
+    previous: str | None = None
+    for block in quad_blocks:
+        if not block:
             continue
-        if nquads is not None:
-            nquads.write(line)
-        triple = line[:cut] + " .\n"
-        if triple != previous:
-            yield triple
-            previous = triple
+        if drop_graphs or nquads is not None:
+            out = []
+            for line in block:
+                cut = line.rindex(" <", 0, len(line) - 3)
+                if line[cut + 1 : -3] in drop_graphs:
+                    continue
+                if nquads is not None:
+                    nquads.write(line)
+                triple = line[:cut] + " .\n"
+                if triple != previous:
+                    out.append(triple)
+                    previous = triple
+            yield out
+            continue
+        # A quad line ends with " <graph> .\n": its triple is what comes before the graph.
+        triples = [line[: line.rindex(" <", 0, len(line) - 3)] + " .\n" for line in block]
+        # the same triple in several graphs: its quads are next to each other, sorted
+        yield [t for t, before in zip(triples, [previous, *triples[:-1]], strict=True)
+               if t != before]  # fmt: skip
+        previous = triples[-1]
+
+
+def _batched(lines: Iterable[str], n: int) -> Iterator[list[str]]:
+    it = iter(lines)
+    while block := list(islice(it, n)):
+        yield block
 
 
 def write_ntriples(
@@ -301,19 +352,36 @@ def write_ntriples(
 ) -> int:
     """Write N-Triples lines atomically and return how many were written; each line is also
     passed to every one of ``copies`` (``write`` methods of other outputs)."""
+    return write_ntriple_blocks(_batched(lines, 8192), path, copies=copies)
+
+
+def write_ntriple_blocks(
+    blocks: Iterable[list[str]],
+    path: Path | str,
+    *,
+    copies: Sequence[Callable[[str], object]] = (),
+) -> int:
+    """:func:`write_ntriples` for lines in blocks (one write per block to each output).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.nt"
+        >>> seen = []
+        >>> write_ntriple_blocks([['<urn:a> <urn:p> "1" .\\n'], []], p, copies=[seen.append])
+        1
+        >>> seen == [p.read_text()]
+        True
+    """
     count = 0
     with atomic_write(path) as fh:
-        if not copies:
-            for line in lines:
-                fh.write(line)
-                count += 1
-            return count
-        write = fh.write
-        for line in lines:
-            write(line)
+        for block in blocks:
+            if not block:
+                continue
+            text = "".join(block)
+            fh.write(text)
             for copy in copies:
-                copy(line)
-            count += 1
+                copy(text)
+            count += len(block)
     return count
 
 
@@ -362,6 +430,11 @@ def write_turtle(lines: Iterable[str], path: Path | str) -> int:
     names: dict[str, str] = {}
 
     def term(t: str) -> str:
+        if t[0] == '"':  # a literal: only its datatype can be compacted
+            if t[-1] == ">" and "^^<" in t:
+                lexical, _, dt = t.rpartition("^^")
+                return f"{lexical}^^{term(dt)}"
+            return t
         known = names.get(t)
         if known is not None:
             return known
@@ -373,9 +446,6 @@ def write_turtle(lines: Iterable[str], path: Path | str) -> int:
                 return t
             names[t] = short
             return short
-        if t[-1] == ">" and "^^<" in t:
-            lexical, _, dt = t.rpartition("^^")
-            return f"{lexical}^^{term(dt)}"
         return t
 
     subjects = 0
@@ -386,7 +456,7 @@ def write_turtle(lines: Iterable[str], path: Path | str) -> int:
         subject = predicate = None
         for line in lines:
             s, p, rest = line.split(" ", 2)
-            o = term(rest.rstrip("\n")[:-2])
+            o = term(rest[:-3] if rest[-1] == "\n" else rest[:-2])  # the object, no " ."
             if s != subject:
                 if subject is not None:
                     parts.append(" .\n")

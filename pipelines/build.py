@@ -35,7 +35,13 @@ from graph.export import export
 from graph.model import Article, Identifiers
 from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
 from graph.rdf import Triple, article_triples, iri, link_triples, literal
-from graph.serialize import QuadSorter, triples_of, write_jsonld, write_ntriples, write_turtle
+from graph.serialize import (
+    QuadSorter,
+    triple_blocks,
+    write_jsonld,
+    write_ntriple_blocks,
+    write_turtle,
+)
 from graph.vocab import (
     CITEGRAPH,
     RDF,
@@ -493,12 +499,12 @@ def _write_outputs(
             copies = [p.write for p in piped]
             if options.nquads:
                 with atomic_write(out / "graph.nq") as nq:
-                    lines = triples_of(sorter.lines(), drop_graphs=dropped, nquads=nq)
-                    result.triples = write_ntriples(lines, nt, copies=copies)
+                    blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped, nquads=nq)
+                    result.triples = write_ntriple_blocks(blocks, nt, copies=copies)
                 outputs["nquads"] = out / "graph.nq"
             else:
-                lines = triples_of(sorter.lines(), drop_graphs=dropped)
-                result.triples = write_ntriples(lines, nt, copies=copies)
+                blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped)
+                result.triples = write_ntriple_blocks(blocks, nt, copies=copies)
         if not big:
             for kind, path in jobs:
                 _serialise_from_nt(nt, kind, path)
