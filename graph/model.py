@@ -37,6 +37,7 @@ __all__ = [
     "normalize_doi",
     "normalize_pmcid",
     "normalize_pmid",
+    "with_source",
 ]
 
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
@@ -370,6 +371,24 @@ class Article:
     def year(self) -> int | None:
         """Publication year, when known."""
         return self.pub_date.year if self.pub_date else None
+
+
+def with_source(article: Article, source: Source) -> Article:
+    """``dataclasses.replace(article, source=source)`` without ``replace``'s per-field
+    machinery (three times faster; a build relabels every record it reads).
+
+    Example:
+        >>> a = Article(ids=Identifiers(pmid="1"), source=Source("/in/a.xml", "pubmed-xml"))
+        >>> with_source(a, Source("a.xml", "pubmed-xml")).source.file
+        'a.xml'
+    """
+    values = list(_article_fields(article))
+    values[_SOURCE_AT] = source
+    return Article(*values)
+
+
+_article_fields: Callable[[Article], tuple[Any, ...]] = operator.attrgetter(*Article.__match_args__)
+_SOURCE_AT = Article.__match_args__.index("source")
 
 
 def _constructor_pickling(cls: type[Any]) -> None:

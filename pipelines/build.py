@@ -32,7 +32,7 @@ import networkx as nx
 from graph.atomic import atomic_write
 from graph.errors import ExportError, InputError, MalformedRecordError
 from graph.export import export
-from graph.model import Article, Identifiers
+from graph.model import Article, Identifiers, Source, with_source
 from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
 from graph.rdf import Triple, article_triples, iri, link_triples, literal
 from graph.serialize import (
@@ -186,7 +186,7 @@ class Builder:
 
     Example:
         >>> import tempfile, pathlib
-        >>> from graph.model import Article, Identifiers
+        >>> from graph.model import Article, Identifiers, Source, with_source
         >>> b = Builder()
         >>> b.add_article(Article(ids=Identifiers(pmid="1"), title="T"))
         >>> b.finish(BuildOptions(out=pathlib.Path(tempfile.mkdtemp()), html=False)).articles
@@ -375,8 +375,9 @@ class Builder:
                 Skip(record.file or str(path), record.message, record.record, record.line)
             )
             return None
-        if record.source is not None and record.source.file != name:
-            record = replace(record, source=replace(record.source, file=name))
+        source = record.source
+        if source is not None and source.file != name:
+            record = with_source(record, Source(name, source.format, source.record, source.line))
         return record
 
     def finish(self, options: BuildOptions) -> BuildResult:
