@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 
 import rdflib
@@ -69,6 +70,24 @@ __all__ = [
 Triple = tuple[str, str, str]
 WorkKeyer = Callable[[Identifiers], URIRef | None]
 """Maps a work's identifiers to its IRI (identity resolution plugs in here)."""
+
+
+# The terms of concepts that recur across a corpus (a few tens of thousands of MeSH
+# descriptors and pairs, keywords), remembered instead of minted again for every record:
+# pure functions of their arguments, bounded.
+@functools.lru_cache(maxsize=1 << 16)
+def _mesh_term(ui: str, qualifier_ui: str | None = None) -> str:
+    return iri(mesh_iri(ui, qualifier_ui))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _mesh_name_term(name: str) -> str:
+    return iri(mesh_name_iri(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _keyword_term(text: str) -> str:
+    return iri(keyword_iri(text))
 
 
 def iri(value: str) -> str:
@@ -372,13 +391,13 @@ def article_triples(article: Article, keyer: WorkKeyer = work_iri) -> Iterator[T
         yield from _journal_triples(s, article.journal)
     yield from _author_triples(s, article.authors, complete=article.authors_complete)
     for kw in article.keywords:
-        concept = iri(keyword_iri(kw.text))
+        concept = _keyword_term(kw.text)
         yield s, _KEYWORD, literal(kw.text)
         yield s, _SUBJECT, concept
         yield concept, _A, _CONCEPT
         yield concept, _PREFLABEL, literal(kw.text)
     for heading in article.mesh:
-        d = iri(mesh_iri(heading.ui)) if heading.ui else iri(mesh_name_iri(heading.name))
+        d = _mesh_term(heading.ui) if heading.ui else _mesh_name_term(heading.name)
         yield s, _SUBJECTTERM, d
         yield s, _SUBJECT, d
         if heading.major:
@@ -387,7 +406,7 @@ def article_triples(article: Article, keyer: WorkKeyer = work_iri) -> Iterator[T
             yield d, _PREFLABEL, literal(heading.name)
         for q in heading.qualifiers:
             if heading.ui and q.ui:
-                pair = iri(mesh_iri(heading.ui, q.ui))
+                pair = _mesh_term(heading.ui, q.ui)
             elif not heading.ui and q.name:  # MEDLINE text: names only
                 pair = iri(mesh_name_pair_iri(heading.name, q.name))
                 yield pair, _PREFLABEL, literal(f"{heading.name}/{q.name}")
