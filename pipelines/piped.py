@@ -39,10 +39,13 @@ class _InputCut(ExportError):
 
 
 def _until_done(fh: IO[str]) -> Iterator[str]:
-    for line in fh:
-        if line == _DONE:
+    """The lines before the end mark, read a block at a time (the mark is the last line,
+    so only each block's last line is looked at)."""
+    while block := fh.readlines(1 << 20):
+        if block[-1] == _DONE:
+            yield from block[:-1]
             return
-        yield line
+        yield from block
     raise _InputCut("the N-Triples input stopped before its end")
 
 
