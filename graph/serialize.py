@@ -97,10 +97,14 @@ def widen_pipe(fd: int, size: int = 1 << 20) -> None:
 
 
 class QuadSorter:
-    """Sort and de-duplicate N-Quads lines in bounded memory (external merge sort).
+    """Sort and de-duplicate quads in bounded memory (external merge sort).
 
     Each triple is kept with the named graph of the source record it came from, so a
-    superseded or deleted record can be dropped at the end. ``chunk_lines`` lines at most are
+    superseded or deleted record can be dropped at the end. A quad is held as its N-Triples
+    line, a tab, and the graph: ``<s> <p> "o" .\t<g>\n`` (literals never hold a raw tab:
+    :func:`graph.rdf.literal` escapes it), so the triples are the first tab-separated field,
+    which GNU ``cut`` takes off in C, and sorted quads sort their triples as N-Triples lines
+    sort. ``chunk_lines`` lines at most are
     held in memory. Beyond that, the lines go to GNU ``sort`` (``LC_ALL=C sort -u``, which
     orders UTF-8 bytes as Python orders code points, so the output is the same) where the
     machine has it: it sorts on another core while the build goes on, in C. Without it,
@@ -120,15 +124,15 @@ class QuadSorter:
 
     def add(self, triple: Triple, graph: str) -> None:
         """Add one triple in ``graph`` (an N-Triples IRI term such as ``"<urn:uuid:...>"``)."""
-        self.add_lines([f"{triple[0]} {triple[1]} {triple[2]} {graph} .\n"])
+        self.add_lines([f"{triple[0]} {triple[1]} {triple[2]} .\t{graph}\n"])
 
     def add_all(self, triples: Iterable[Triple], graph: str) -> None:
         """Add many triples to one graph (one set update, not a call per triple)."""
-        end = f" {graph} .\n"
+        end = f" .\t{graph}\n"
         self.add_lines([f"{s} {p} {o}{end}" for s, p, o in triples])
 
     def add_lines(self, lines: list[str]) -> None:
-        """Add N-Quads lines as citegraph writes them (each ends with ``" .\\n"``)."""
+        """Add quad lines as :meth:`add` makes them (``<s> <p> "o" .\\t<g>\\n``)."""
         self.added += len(lines)
         if self._sort is not None:
             assert self._sort.stdin is not None
@@ -167,7 +171,7 @@ class QuadSorter:
         self._buffer = set()
 
     def lines(self) -> Iterator[str]:
-        """Yield every distinct N-Quads line once, in sorted (code point) order."""
+        """Yield every distinct quad line once, in sorted (code point) order."""
         for block in self.blocks():
             yield from block
 
@@ -209,6 +213,46 @@ class QuadSorter:
                 self._buffer = set()
             proc.stdin.close()
 
+    def triples(self, size: int = 1 << 20) -> Iterator[list[str]]:
+        """The sorted, distinct N-Triples lines of every quad (whatever its graph), in
+        blocks. With GNU sort, its output goes through GNU ``cut -f1`` and ``uniq`` (C, on
+        the other core) instead of being cut here.
+
+        Example:
+            >>> q = QuadSorter(external=False)
+            >>> q.add(("<urn:a>", "<urn:p>", '"1"'), "<urn:g2>")
+            >>> q.add(("<urn:a>", "<urn:p>", '"1"'), "<urn:g1>")
+            >>> [line for block in q.triples() for line in block]
+            ['<urn:a> <urn:p> "1" .\\n']
+        """
+        proc = self._sort
+        if proc is None or not _cut_and_uniq():
+            yield from triple_blocks(self.blocks(size))
+            return
+        assert proc.stdout is not None
+        self.seal()
+        env = {**os.environ, "LC_ALL": "C"}
+        try:
+            cut = subprocess.Popen(["cut", "-f1"], stdin=proc.stdout, stdout=subprocess.PIPE,
+                                   env=env)  # fmt: skip
+            proc.stdout.close()  # cut holds it now
+            assert cut.stdout is not None
+            uniq = subprocess.Popen(["uniq"], stdin=cut.stdout, stdout=subprocess.PIPE, env=env,
+                                    encoding="utf-8")  # fmt: skip
+            cut.stdout.close()
+            assert uniq.stdout is not None
+            widen_pipe(uniq.stdout.fileno())
+            read = uniq.stdout.readlines
+            while block := read(size):
+                yield block
+            uniq.stdout.close()
+            codes = (proc.wait(), cut.wait(), uniq.wait())
+            if any(codes):
+                raise OSError(f"sort | cut | uniq failed (exits {codes}) in {self._tmpdir}")
+            self._sort = None
+        finally:
+            self.close()
+
     def _sorted_externally(self, proc: subprocess.Popen[str], size: int) -> Iterator[list[str]]:
         assert proc.stdout is not None
         self.seal()
@@ -231,7 +275,7 @@ class QuadSorter:
         kept = out._temp() / "kept.nq"
         with kept.open("w", encoding="utf-8", newline="\n") as fh:
             for line in self.lines():
-                s, p, o, g = parse_nq_line(line)
+                s, p, o, g = _split_quad(line)
                 t = rewrite((s, p, o))
                 if t == (s, p, o):
                     fh.write(line)
@@ -285,14 +329,15 @@ def triples_of(
     drop_graphs: frozenset[str] = frozenset(),
     nquads: IO[str] | None = None,
 ) -> Iterator[str]:
-    """Turn sorted N-Quads lines into sorted, distinct N-Triples lines.
+    """Turn sorted quad lines (as :class:`QuadSorter` holds them) into sorted, distinct
+    N-Triples lines.
 
     Quads of a graph in ``drop_graphs`` are left out; every kept quad is also written to
-    ``nquads`` when given (one pass gives both files).
+    ``nquads`` as an N-Quads line when given (one pass gives both files).
 
     Example:
-        >>> list(triples_of(['<urn:a> <urn:p> "1" <urn:g1> .\\n',
-        ...                  '<urn:a> <urn:p> "1" <urn:g2> .\\n']))
+        >>> list(triples_of(['<urn:a> <urn:p> "1" .\\t<urn:g1>\\n',
+        ...                  '<urn:a> <urn:p> "1" .\\t<urn:g2>\\n']))
         ['<urn:a> <urn:p> "1" .\\n']
     """
     for block in triple_blocks(_batched(quad_lines, 8192), drop_graphs=drop_graphs,
@@ -311,8 +356,8 @@ def triple_blocks(
     written, as each block is cut with one list comprehension.
 
     Example:
-        >>> list(triple_blocks([['<urn:a> <urn:p> "1" <urn:g1> .\\n'],
-        ...                     ['<urn:a> <urn:p> "1" <urn:g2> .\\n']]))
+        >>> list(triple_blocks([['<urn:a> <urn:p> "1" .\\t<urn:g1>\\n'],
+        ...                     ['<urn:a> <urn:p> "1" .\\t<urn:g2>\\n']]))
         [['<urn:a> <urn:p> "1" .\\n'], []]
     """
     previous: str | None = None
@@ -322,23 +367,36 @@ def triple_blocks(
         if drop_graphs or nquads is not None:
             out = []
             for line in block:
-                cut = line.rindex(" <", 0, len(line) - 3)
-                if line[cut + 1 : -3] in drop_graphs:
+                cut = line.rindex("\t")
+                graph = line[cut + 1 : -1]
+                if graph in drop_graphs:
                     continue
                 if nquads is not None:
-                    nquads.write(line)
-                triple = line[:cut] + " .\n"
+                    nquads.write(f"{line[: cut - 1]}{graph} .\n")
+                triple = line[:cut] + "\n"
                 if triple != previous:
                     out.append(triple)
                     previous = triple
             yield out
             continue
-        # A quad line ends with " <graph> .\n": its triple is what comes before the graph.
-        triples = [line[: line.rindex(" <", 0, len(line) - 3)] + " .\n" for line in block]
+        # A quad line is its triple's N-Triples line, a tab and the graph.
+        triples = [line[: line.rindex("\t")] + "\n" for line in block]
         # the same triple in several graphs: its quads are next to each other, sorted
         yield [t for t, before in zip(triples, [previous, *triples[:-1]], strict=True)
                if t != before]  # fmt: skip
         previous = triples[-1]
+
+
+def _split_quad(line: str) -> tuple[str, str, str, str]:
+    """The terms of one :class:`QuadSorter` line."""
+    cut = line.rindex("\t")
+    s, p, o = parse_nt_line(line[:cut] + "\n")
+    return s, p, o, line[cut + 1 : -1]
+
+
+def _cut_and_uniq() -> bool:
+    """``cut`` and ``uniq`` beside a GNU sort (the same coreutils)."""
+    return all(shutil.which(p) is not None for p in ("cut", "uniq")) and gnu_sort() is not None
 
 
 def _batched(lines: Iterable[str], n: int) -> Iterator[list[str]]:

@@ -503,9 +503,11 @@ def _write_outputs(
                     blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped, nquads=nq)
                     result.triples = write_ntriple_blocks(blocks, nt, copies=copies)
                 outputs["nquads"] = out / "graph.nq"
-            else:
+            elif dropped:
                 blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped)
                 result.triples = write_ntriple_blocks(blocks, nt, copies=copies)
+            else:  # no graph to drop: the triples are cut from the sorted quads in C
+                result.triples = write_ntriple_blocks(sorter.triples(), nt, copies=copies)
         if not big:
             for kind, path in jobs:
                 _serialise_from_nt(nt, kind, path)
