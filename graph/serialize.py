@@ -232,13 +232,16 @@ class QuadSorter:
         assert proc.stdout is not None
         self.seal()
         env = {**os.environ, "LC_ALL": "C"}
+        helpers: list[subprocess.Popen[Any]] = []
         try:
             cut = subprocess.Popen(["cut", "-f1"], stdin=proc.stdout, stdout=subprocess.PIPE,
                                    env=env)  # fmt: skip
+            helpers.append(cut)
             proc.stdout.close()  # cut holds it now
             assert cut.stdout is not None
             uniq = subprocess.Popen(["uniq"], stdin=cut.stdout, stdout=subprocess.PIPE, env=env,
                                     encoding="utf-8")  # fmt: skip
+            helpers.append(uniq)
             cut.stdout.close()
             assert uniq.stdout is not None
             widen_pipe(uniq.stdout.fileno())
@@ -251,6 +254,13 @@ class QuadSorter:
                 raise OSError(f"sort | cut | uniq failed (exits {codes}) in {self._tmpdir}")
             self._sort = None
         finally:
+            for helper in helpers:  # stopped early: no cut or uniq left behind
+                if helper.poll() is None:
+                    helper.kill()
+                    helper.wait()
+                if helper.stdout is not None:
+                    with contextlib.suppress(OSError):
+                        helper.stdout.close()
             self.close()
 
     def _sorted_externally(self, proc: subprocess.Popen[str], size: int) -> Iterator[list[str]]:

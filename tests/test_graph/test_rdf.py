@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -305,3 +306,21 @@ def test_triples_cut_by_coreutils_are_the_python_cut(tmp_path: Path) -> None:
     assert '<urn:a> <urn:p> "a\\ttab and ümlaut" .\n' in cut_in_c
     assert len(cut_in_c) > 10_000
     assert gnu._tmpdir is None  # temporary files gone
+
+
+@pytest.mark.skipif(gnu_sort() is None, reason="needs GNU sort | cut | uniq")
+def test_triples_abandoned_early_leave_no_process_or_file() -> None:
+    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
+            if isinstance(a, Article)]  # fmt: skip
+    sorter = QuadSorter(chunk_lines=500, external=True)
+    for i, art in enumerate(arts):
+        sorter.add_all(article_triples(art), f"<urn:g{i}>")
+    tmpdir = sorter._tmpdir
+    assert tmpdir is not None and sorter._sort is not None
+    blocks = sorter.triples(size=1000)
+    assert next(blocks)
+    blocks.close()  # the consumer stops after one block
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    if children.exists():
+        assert children.read_text().split() == []  # sort, cut and uniq all reaped
+    assert not tmpdir.exists()
