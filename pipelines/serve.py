@@ -25,13 +25,12 @@ Example:
 from __future__ import annotations
 
 import html
+import json
 import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-import pyoxigraph as ox
 
 from graph.errors import ForbiddenQueryError, QueryError
 from graph.sparql import check_query
@@ -130,20 +129,17 @@ _DEFAULT_QUERY = """SELECT ?work ?title (COUNT(?citing) AS ?citations) WHERE {
 GROUP BY ?work ?title ORDER BY DESC(?citations) LIMIT 20"""
 
 
-def _cell(term: Any) -> str:
-    if term is None:
-        return ""
-    return html.escape(term.value if hasattr(term, "value") else str(term))
-
-
 def _html_result(kind: str, data: bytes) -> str:
+    """The result for the query page: the SPARQL JSON results read with ``json`` (not as
+    pyoxigraph objects, which must not be dropped on another thread than their own)."""
     if kind == "triples":
         return f"<pre>{html.escape(data.decode('utf-8'))}</pre>"
-    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-    if isinstance(parsed, ox.QueryBoolean):
-        return f"<p>{'true' if bool(parsed) else 'false'}</p>"
-    names = [v.value for v in parsed.variables]
-    rows = [[_cell(sol[n]) for n in names] for sol in parsed]
+    parsed = json.loads(data)
+    if "boolean" in parsed:
+        return f"<p>{'true' if parsed['boolean'] else 'false'}</p>"
+    names = parsed["head"]["vars"]
+    rows = [[html.escape(b[n]["value"]) if n in b else "" for n in names]
+            for b in parsed["results"]["bindings"]]  # fmt: skip
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
     return f"<p>{len(rows)} rows</p><table><tr>{head}</tr>{body}</table>"

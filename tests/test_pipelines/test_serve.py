@@ -177,3 +177,16 @@ def test_1000_sequential_and_8_concurrent_queries(server: SparqlServer) -> None:
     firsts = [a["results"]["bindings"][0]["w"]["value"] for a in answers]  # type: ignore[index]
     assert len(set(firsts)) == 120  # 120 articles, one per offset
     assert all(firsts[i] == firsts[i % 120] for i in range(len(firsts)))
+
+
+def test_the_query_page_shows_rows_unbound_cells_and_ask(server: SparqlServer) -> None:
+    def page(q: str) -> str:
+        body = urllib.parse.urlencode({"query": q, "format": "html"}).encode()
+        with _post(server, body, "application/x-www-form-urlencoded") as r:
+            return str(r.read().decode())
+
+    shown = page('SELECT ?a ?b WHERE { VALUES (?a ?b) { ("x" UNDEF) ("y" "z") } }')
+    assert "<p>2 rows</p>" in shown
+    assert "<th>a</th><th>b</th>" in shown
+    assert "<tr><td>x</td><td></td></tr>" in shown and "<tr><td>y</td><td>z</td></tr>" in shown
+    assert "<p>true</p>" in page("ASK { }")
