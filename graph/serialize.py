@@ -44,8 +44,10 @@ __all__ = [
     "QuadSorter",
     "gnu_sort",
     "jsonld_context",
+    "nt_lines",
     "parse_nq_line",
     "parse_nt_line",
+    "subject_cuts",
     "triple_blocks",
     "triples_of",
     "widen_pipe",
@@ -477,13 +479,73 @@ def _compact(term: str) -> str | None:
     return f"{prefix}:{local}" if _LOCAL.match(local) else None
 
 
-def write_turtle(lines: Iterable[str], path: Path | str) -> int:
+def subject_cuts(nt: Path | str, parts: int) -> list[int]:
+    """Byte offsets that cut a sorted N-Triples file into ``parts`` pieces of about equal
+    size, each cut where the subject changes (so each piece's Turtle can be written on its
+    own): ``[0, ..., size]``.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.nt"
+        >>> _ = p.write_text('<urn:a> <urn:p> "1" .\\n<urn:a> <urn:p> "2" .\\n'
+        ...                  '<urn:b> <urn:p> "3" .\\n')
+        >>> subject_cuts(p, 2)
+        [0, 44, 66]
+    """
+    size = os.path.getsize(nt)
+    cuts = [0]
+    with open(nt, "rb") as fh:
+        for k in range(1, parts):
+            target = max(cuts[-1], size * k // parts)
+            # From a little before the target, to know the subject of the line before it.
+            fh.seek(max(cuts[-1], target - 65536))
+            if fh.tell() > 0:
+                fh.seek(fh.tell() - 1)
+                fh.readline()  # to the start of the next line
+            pos, previous, cut = fh.tell(), None, size
+            while line := fh.readline():
+                subject = line.split(b" ", 1)[0]
+                if pos >= target and previous is not None and subject != previous:
+                    cut = pos
+                    break
+                previous = subject
+                pos += len(line)
+            cuts.append(cut)
+    cuts.append(size)
+    return cuts
+
+
+def nt_lines(nt: Path | str, start: int = 0, end: int | None = None) -> Iterator[str]:
+    """The lines of an N-Triples file from byte ``start`` to ``end`` (line starts), read a
+    block at a time.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.nt"
+        >>> _ = p.write_text('<urn:a> <urn:p> "1" .\\n<urn:b> <urn:p> "2" .\\n')
+        >>> list(nt_lines(p, 22))
+        ['<urn:b> <urn:p> "2" .\\n']
+    """
+    with open(nt, "rb") as fh:
+        fh.seek(start)
+        left = (os.path.getsize(nt) if end is None else end) - start
+        while left > 0 and (block := fh.readlines(1 << 20)):
+            for raw in block:
+                left -= len(raw)
+                yield raw.decode("utf-8")
+                if left <= 0:
+                    return
+
+
+def write_turtle(lines: Iterable[str], path: Path | str, *, header: bool = True) -> int:
     """Write sorted N-Triples lines as Turtle, subject by subject, atomically.
 
     One pass over the lines: a subject's predicates are joined with ``;`` and a predicate's
     objects with ``,``, as the lines come (they are sorted, so each subject's lines are
     together). Names in citegraph's vocabularies are compacted once and remembered.
-    Returns the number of subjects written.
+    Returns the number of subjects written. Without ``header`` no ``@prefix`` lines are
+    written: the Turtle of later subjects, for appending to a file that has them (the
+    result is the file one writer of all the subjects writes).
 
     Example:
         >>> import tempfile, pathlib
@@ -518,7 +580,7 @@ def write_turtle(lines: Iterable[str], path: Path | str) -> int:
 
     subjects = 0
     with atomic_write(path) as fh:
-        for prefix, ns in PREFIXES.items():
+        for prefix, ns in PREFIXES.items() if header else ():
             fh.write(f"@prefix {prefix}: <{ns}> .\n")
         parts: list[str] = []
         subject = predicate = None

@@ -21,7 +21,7 @@ import copy
 import gc
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,6 +37,8 @@ from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
 from graph.rdf import Triple, article_triples, iri, link_triples, literal
 from graph.serialize import (
     QuadSorter,
+    nt_lines,
+    subject_cuts,
     triple_blocks,
     write_jsonld,
     write_ntriple_blocks,
@@ -52,7 +54,6 @@ from graph.vocab import (
     unresolved_iri,
 )
 from pipelines.identity import IdentityMap, TitleMatcher
-from pipelines.piped import PipedSerialiser
 from pipelines.readers import RecordResult, detect
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Skip", "build", "iter_input_files"]
@@ -484,31 +485,26 @@ def _write_outputs(
     big = sorter.added >= PARALLEL_SERIALISE_TRIPLES
     sorter.seal()
     # A big build writes the graph files (metrics, GraphML, HTML, exports: no triples
-    # needed) in one forked process, and Turtle / JSON-LD in one each, fed the N-Triples
-    # lines as this process writes graph.nt: one pass over the sorted triples, on all cores.
+    # needed) in a forked process while this one writes graph.nt, then Turtle (in two
+    # pieces) and JSON-LD from graph.nt in forked processes side by side.
     graph_files = _GraphFiles(g, options, fork=big)
     jobs: list[tuple[Literal["turtle", "jsonld"], Path]] = [("turtle", out / "graph.ttl")]
     jobs += [("jsonld", out / "graph.jsonld")] * options.jsonld
     outputs.update(jobs)
     try:
-        with contextlib.ExitStack() as stack:
-            piped: list[PipedSerialiser] = []
-            if big:
-                for kind, path in jobs:
-                    piped.append(stack.enter_context(
-                        PipedSerialiser(kind, path, others=tuple(piped))))  # fmt: skip
-            copies = [p.write for p in piped]
-            if options.nquads:
-                with atomic_write(out / "graph.nq") as nq:
-                    blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped, nquads=nq)
-                    result.triples = write_ntriple_blocks(blocks, nt, copies=copies)
-                outputs["nquads"] = out / "graph.nq"
-            elif dropped:
-                blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped)
-                result.triples = write_ntriple_blocks(blocks, nt, copies=copies)
-            else:  # no graph to drop: the triples are cut from the sorted quads in C
-                result.triples = write_ntriple_blocks(sorter.triples(), nt, copies=copies)
-        if not big:
+        if options.nquads:
+            with atomic_write(out / "graph.nq") as nq:
+                blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped, nquads=nq)
+                result.triples = write_ntriple_blocks(blocks, nt)
+            outputs["nquads"] = out / "graph.nq"
+        elif dropped:
+            blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped)
+            result.triples = write_ntriple_blocks(blocks, nt)
+        else:  # no graph to drop: the triples are cut from the sorted quads in C
+            result.triples = write_ntriple_blocks(sorter.triples(), nt)
+        if big:
+            _serialise_in_parallel(nt, jobs)
+        else:
             for kind, path in jobs:
                 _serialise_from_nt(nt, kind, path)
         files = graph_files.result()
@@ -539,6 +535,44 @@ PARALLEL_SERIALISE_TRIPLES = 200_000
 def _serialise_from_nt(nt: Path, kind: str, path: Path) -> None:
     with nt.open(encoding="utf-8") as fh:
         (write_turtle if kind == "turtle" else write_jsonld)(fh, path)
+
+
+TURTLE_PARTS = 2
+
+
+def _turtle_part(nt: Path, start: int, end: int, path: Path, header: bool) -> None:
+    write_turtle(nt_lines(nt, start, end), path, header=header)
+
+
+def _serialise_in_parallel(nt: Path, jobs: Sequence[tuple[str, Path]]) -> None:
+    """Turtle and JSON-LD from graph.nt in forked processes side by side, Turtle in
+    :data:`TURTLE_PARTS` pieces cut where the subject changes and then joined (the same
+    bytes as one writer: Turtle is written subject by subject)."""
+    import multiprocessing
+    import shutil
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    ttl = next((path for kind, path in jobs if kind == "turtle"), None)
+    parts_dir = Path(tempfile.mkdtemp(prefix=".graph.ttl.", dir=nt.parent))
+    try:
+        cuts = subject_cuts(nt, TURTLE_PARTS) if ttl is not None else []
+        parts = [parts_dir / str(i) for i in range(len(cuts) - 1)]
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(len(parts) + len(jobs), mp_context=ctx) as pool:
+            pending = [pool.submit(_turtle_part, nt, cuts[i], cuts[i + 1], part, i == 0)
+                       for i, part in enumerate(parts)]  # fmt: skip
+            pending += [pool.submit(_serialise_from_nt, nt, kind, path)
+                        for kind, path in jobs if kind != "turtle"]  # fmt: skip
+            for job in pending:
+                job.result()
+        if ttl is not None:
+            with atomic_write(ttl, "wb") as out:
+                for part in parts:
+                    with part.open("rb") as fh:
+                        shutil.copyfileobj(fh, out, 1 << 20)
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
 
 
 def _summarise_graph(g: nx.DiGraph[str], result: BuildResult) -> None:

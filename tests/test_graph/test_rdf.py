@@ -18,11 +18,14 @@ from graph.serialize import (
     QuadSorter,
     gnu_sort,
     jsonld_context,
+    nt_lines,
     parse_nq_line,
     parse_nt_line,
+    subject_cuts,
     triple_blocks,
     triples_of,
     write_ntriples,
+    write_turtle,
 )
 from graph.vocab import FABIO, PREFIXES, work_iri
 from pipelines.build import BuildOptions, build
@@ -324,3 +327,29 @@ def test_triples_abandoned_early_leave_no_process_or_file() -> None:
     if children.exists():
         assert children.read_text().split() == []  # sort, cut and uniq all reaped
     assert not tmpdir.exists()
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+def test_turtle_written_in_pieces_is_the_turtle_written_whole(tmp_path: Path, parts: int) -> None:
+    """Turtle of a big build is written in pieces cut where the subject changes and then
+    joined: the same bytes as one writer, for any number of pieces."""
+    out = tmp_path / "build"
+    build([FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"], BuildOptions(out=out, html=False))
+    nt = out / "graph.nt"
+    cuts = subject_cuts(nt, parts)
+    assert cuts[0] == 0 and cuts[-1] == nt.stat().st_size and cuts == sorted(cuts)
+    assert len(set(cuts)) == parts + 1  # no empty piece in a file this size
+    text = nt.read_bytes()
+    for cut in cuts[1:-1]:  # at a line start, where the subject changes
+        assert text[cut - 1 : cut] == b"\n"
+        before = text[text.rindex(b"\n", 0, cut - 1) + 1 : cut].split(b" ", 1)[0]
+        assert text[cut:].split(b" ", 1)[0] != before
+    pieces = []
+    for i in range(parts):
+        piece = tmp_path / f"piece{i}"
+        write_turtle(nt_lines(nt, cuts[i], cuts[i + 1]), piece, header=i == 0)
+        pieces.append(piece.read_bytes())
+    assert b"".join(pieces) == (out / "graph.ttl").read_bytes()
+    assert [line for i in range(parts) for line in nt_lines(nt, cuts[i], cuts[i + 1])] == (
+        nt.read_text(encoding="utf-8").splitlines(keepends=True)
+    )
