@@ -117,11 +117,12 @@ def _unify_types(items: list[dict[str, Any]]) -> None:
 _GRAPHML_TYPES: dict[type, str] = {bool: "boolean", int: "long", float: "double", str: "string"}
 # Characters XML 1.0 cannot hold (a title with a stray control character would make the file
 # unreadable): dropped from GraphML text.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_INVALID_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+_XML_INVALID = re.compile(f"[{_XML_INVALID_CHARS}]")
 
 
 # What GraphML text must change: markup characters and the ones XML cannot hold.
-_XML_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_SPECIAL = re.compile(f"[&<>{_XML_INVALID_CHARS}]")
 
 
 def _xml_text(value: Any) -> str:

@@ -187,7 +187,7 @@ class Builder:
 
     Example:
         >>> import tempfile, pathlib
-        >>> from graph.model import Article, Identifiers, Source, with_source
+        >>> from graph.model import Article, Identifiers
         >>> b = Builder()
         >>> b.add_article(Article(ids=Identifiers(pmid="1"), title="T"))
         >>> b.finish(BuildOptions(out=pathlib.Path(tempfile.mkdtemp()), html=False)).articles
@@ -332,6 +332,12 @@ class Builder:
         which turns the records into triples and the graph meanwhile): the same output,
         with parsing moved to the other core.
         """
+        with _rare_collections():
+            self._add_inputs(inputs, on_record, jobs)
+
+    def _add_inputs(
+        self, inputs: Iterable[Path], on_record: Callable[[int], None] | None, jobs: int
+    ) -> None:
         items = list(iter_input_files(inputs))
         files = [item for item in items if not isinstance(item, Skip)]
         workers = (jobs > 1 and len(files) >= 2) or _input_bytes(files) >= PREFETCH_BYTES
@@ -386,6 +392,10 @@ class Builder:
 
         Raises :class:`InputError` (and writes nothing) when no record at all was read.
         """
+        with _rare_collections():
+            return self._finish(options)
+
+    def _finish(self, options: BuildOptions) -> BuildResult:
         result = self.result
         try:
             if result.articles == 0:
@@ -431,10 +441,9 @@ def build(inputs: Iterable[Path], options: BuildOptions) -> BuildResult:
     Raises :class:`InputError` (and writes nothing) when no record at all could be read.
     """
     start = time.perf_counter()
-    with _rare_collections():
-        builder = Builder(options.layers)
-        builder.add_inputs(inputs, options.on_record, jobs=options.jobs)
-        result = builder.finish(options)
+    builder = Builder(options.layers)
+    builder.add_inputs(inputs, options.on_record, jobs=options.jobs)
+    result = builder.finish(options)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -503,7 +512,7 @@ def _write_outputs(
         else:  # no graph to drop: the triples are cut from the sorted quads in C
             result.triples = write_ntriple_blocks(sorter.triples(), nt)
         if big:
-            _serialise_in_parallel(nt, jobs)
+            _serialise_in_parallel(nt, out / "graph.ttl", jobs[1:])
         else:
             for kind, path in jobs:
                 _serialise_from_nt(nt, kind, path)
@@ -544,33 +553,30 @@ def _turtle_part(nt: Path, start: int, end: int, path: Path, header: bool) -> No
     write_turtle(nt_lines(nt, start, end), path, header=header)
 
 
-def _serialise_in_parallel(nt: Path, jobs: Sequence[tuple[str, Path]]) -> None:
-    """Turtle and JSON-LD from graph.nt in forked processes side by side, Turtle in
-    :data:`TURTLE_PARTS` pieces cut where the subject changes and then joined (the same
-    bytes as one writer: Turtle is written subject by subject)."""
+def _serialise_in_parallel(nt: Path, ttl: Path, others: Sequence[tuple[str, Path]]) -> None:
+    """Turtle (``ttl``) and the ``others`` (JSON-LD) from graph.nt in forked processes side by
+    side, Turtle in :data:`TURTLE_PARTS` pieces cut where the subject changes and then joined
+    (the same bytes as one writer: Turtle is written subject by subject)."""
     import multiprocessing
     import shutil
     import tempfile
     from concurrent.futures import ProcessPoolExecutor
 
-    ttl = next((path for kind, path in jobs if kind == "turtle"), None)
     parts_dir = Path(tempfile.mkdtemp(prefix=".graph.ttl.", dir=nt.parent))
     try:
-        cuts = subject_cuts(nt, TURTLE_PARTS) if ttl is not None else []
+        cuts = subject_cuts(nt, TURTLE_PARTS)
         parts = [parts_dir / str(i) for i in range(len(cuts) - 1)]
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(len(parts) + len(jobs), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(len(parts) + len(others), mp_context=ctx) as pool:
             pending = [pool.submit(_turtle_part, nt, cuts[i], cuts[i + 1], part, i == 0)
                        for i, part in enumerate(parts)]  # fmt: skip
-            pending += [pool.submit(_serialise_from_nt, nt, kind, path)
-                        for kind, path in jobs if kind != "turtle"]  # fmt: skip
+            pending += [pool.submit(_serialise_from_nt, nt, kind, path) for kind, path in others]
             for job in pending:
                 job.result()
-        if ttl is not None:
-            with atomic_write(ttl, "wb") as out:
-                for part in parts:
-                    with part.open("rb") as fh:
-                        shutil.copyfileobj(fh, out, 1 << 20)
+        with atomic_write(ttl, "wb") as out:
+            for part in parts:
+                with part.open("rb") as fh:
+                    shutil.copyfileobj(fh, out, 1 << 20)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
 
