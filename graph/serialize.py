@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import heapq
+import io
 import json
 import os
 import re
@@ -37,15 +38,17 @@ from itertools import groupby, islice
 from pathlib import Path
 from typing import IO, Any
 
-from graph.atomic import atomic_write
+import pyoxigraph as ox
+
+from graph.atomic import atomic_path, atomic_write
 from graph.rdf import Triple
 from graph.vocab import PREFIXES, RDF
 
 __all__ = [
     "QuadSorter",
+    "count_lines",
     "gnu_sort",
     "jsonld_context",
-    "nt_lines",
     "parse_nq_line",
     "parse_nt_line",
     "subject_cuts",
@@ -228,13 +231,44 @@ class QuadSorter:
             >>> [line for block in q.triples() for line in block]
             ['<urn:a> <urn:p> "1" .\\n']
         """
-        proc = self._sort
-        if proc is None or not _cut_and_uniq():
+        if self._sort is None or not _cut_and_uniq():
             yield from triple_blocks(self.blocks(size))
             return
-        assert proc.stdout is not None
+        with self._piped_cut(subprocess.PIPE) as uniq:
+            assert uniq.stdout is not None
+            widen_pipe(uniq.stdout.fileno())
+            yield from _read_blocks(uniq.stdout, size)
+            uniq.stdout.close()
+
+    def write_triples(self, path: Path | str) -> int:
+        """Write the lines of :meth:`triples` to ``path`` atomically; return how many.
+
+        With GNU sort, ``uniq`` writes the file itself: the lines never pass through Python
+        (about 3 s less CPU for 3 M triples).
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.nt"
+            >>> q = QuadSorter(external=False)
+            >>> q.add(("<urn:a>", "<urn:p>", '"1"'), "<urn:g>")
+            >>> q.write_triples(p), p.read_text()
+            (1, '<urn:a> <urn:p> "1" .\\n')
+        """
+        if self._sort is None or not _cut_and_uniq():
+            return write_ntriple_blocks(self.triples(), path)
+        with atomic_path(path) as tmp:
+            with tmp.open("wb") as fh, self._piped_cut(fh):
+                pass
+            return count_lines(tmp)
+
+    @contextlib.contextmanager
+    def _piped_cut(self, stdout: Any) -> Iterator[subprocess.Popen[Any]]:
+        """Run ``sort | cut -f1 | uniq > stdout`` to its end (helpers killed on early exit)."""
+        proc = self._sort
+        assert proc is not None and proc.stdout is not None
         self.seal()
         env = {**os.environ, "LC_ALL": "C"}
+        text = "utf-8" if stdout == subprocess.PIPE else None
         helpers: list[subprocess.Popen[Any]] = []
         try:
             cut = subprocess.Popen(["cut", "-f1"], stdin=proc.stdout, stdout=subprocess.PIPE,
@@ -242,14 +276,11 @@ class QuadSorter:
             helpers.append(cut)
             proc.stdout.close()  # cut holds it now
             assert cut.stdout is not None
-            uniq = subprocess.Popen(["uniq"], stdin=cut.stdout, stdout=subprocess.PIPE, env=env,
-                                    encoding="utf-8")  # fmt: skip
+            uniq = subprocess.Popen(["uniq"], stdin=cut.stdout, stdout=stdout, env=env,
+                                    encoding=text)  # fmt: skip
             helpers.append(uniq)
             cut.stdout.close()
-            assert uniq.stdout is not None
-            widen_pipe(uniq.stdout.fileno())
-            yield from _read_blocks(uniq.stdout, size)
-            uniq.stdout.close()
+            yield uniq
             codes = (proc.wait(), cut.wait(), uniq.wait())
             if any(codes):
                 raise OSError(f"sort | cut | uniq failed (exits {codes}) in {self._tmpdir}")
@@ -408,6 +439,23 @@ def _cut_and_uniq() -> bool:
     return all(shutil.which(p) is not None for p in ("cut", "uniq"))
 
 
+def count_lines(path: Path | str) -> int:
+    """The number of lines (newlines) in a file, read in 4 MB blocks.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.nt"
+        >>> _ = p.write_text("a\\nb\\n")
+        >>> count_lines(p)
+        2
+    """
+    count = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            count += block.count(b"\n")
+    return count
+
+
 def _read_blocks(stream: IO[str], size: int) -> Iterator[list[str]]:
     while block := stream.readlines(size):
         yield block
@@ -503,96 +551,99 @@ def subject_cuts(nt: Path | str, parts: int) -> list[int]:
     return cuts
 
 
-def nt_lines(nt: Path | str, start: int = 0, end: int | None = None) -> Iterator[str]:
-    """The lines of an N-Triples file from byte ``start`` to ``end`` (line starts), read a
-    block at a time.
+def write_turtle(
+    nt: Path | str, path: Path | str, *, start: int = 0, end: int | None = None,
+    header: bool = True,
+) -> None:  # fmt: skip
+    """Write a sorted N-Triples file citegraph wrote (or its bytes ``start`` to ``end``, cut
+    at line starts) as Turtle, atomically, with Oxigraph's Turtle serialiser.
+
+    Oxigraph parses and writes in Rust: about 1.3 million triples a second here, against
+    0.4 million for a Python writer and 8,000 for rdflib's. It joins a subject's
+    predicates with ``;`` and a predicate's objects with ``,`` as the triples come, so a
+    sorted file gives each subject once, and names in citegraph's vocabularies are
+    compacted. The ``@prefix`` lines are citegraph's, in a fixed order (Oxigraph's own order
+    changes from run to run). Without ``header`` none are written: the Turtle of later
+    subjects, for appending to a file that has them (cut where the subject changes, the
+    pieces joined are the file one writer of the whole writes).
 
     Example:
         >>> import tempfile, pathlib
-        >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.nt"
-        >>> _ = p.write_text('<urn:a> <urn:p> "1" .\\n<urn:b> <urn:p> "2" .\\n')
-        >>> list(nt_lines(p, 22))
-        ['<urn:b> <urn:p> "2" .\\n']
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "g.nt").write_text(
+        ...     '<urn:a> <http://purl.org/dc/terms/title> "T" .\\n'
+        ...     '<urn:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '
+        ...     '<http://purl.org/spar/fabio/Expression> .\\n')
+        >>> write_turtle(d / "g.nt", d / "g.ttl")
+        >>> (d / "g.ttl").read_text().split("\\n\\n")[1]
+        '<urn:a> dcterms:title "T" ;\\n\\ta fabio:Expression .\\n'
     """
-    with open(nt, "rb") as fh:
+    size = os.path.getsize(nt) if end is None else end
+    with open(nt, "rb") as src, atomic_write(path, "wb") as out:
+        if header:
+            out.write(_TURTLE_HEADER)
+        triples = ox.parse(
+            io.BufferedReader(_ByteRange(src, start, size), 1 << 20),
+            ox.RdfFormat.N_TRIPLES,
+            lenient=True,  # citegraph's own output: its IRIs are checked when made
+        )
+        body = _WithoutPrefixes(out)
+        ox.serialize(triples, body, ox.RdfFormat.TURTLE, prefixes=_PREFIX_IRIS)
+        body.finish()
+
+
+_PREFIX_IRIS = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+_TURTLE_HEADER = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in _PREFIX_IRIS.items()).encode()
+_TURTLE_HEADER += b"\n"
+
+
+class _ByteRange(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of an open binary file, as a readable stream."""
+
+    def __init__(self, fh: IO[bytes], start: int, end: int) -> None:
+        super().__init__()
+        self._fh = fh
         fh.seek(start)
-        left = (os.path.getsize(nt) if end is None else end) - start
-        while left > 0 and (block := fh.readlines(1 << 20)):
-            for raw in block:
-                left -= len(raw)
-                yield raw.decode("utf-8")
-                if left <= 0:
-                    return
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            return 0
+        n = self._fh.readinto(memoryview(buffer)[: min(len(buffer), self._left)]) or 0
+        self._left -= n
+        return n
 
 
-def write_turtle(lines: Iterable[str], path: Path | str, *, header: bool = True) -> int:
-    """Write sorted N-Triples lines as Turtle, subject by subject, atomically.
+class _WithoutPrefixes:
+    """A binary writer that drops the ``@prefix`` lines a serialiser starts with."""
 
-    One pass over the lines: a subject's predicates are joined with ``;`` and a predicate's
-    objects with ``,``, as the lines come (they are sorted, so each subject's lines are
-    together). Names in citegraph's vocabularies are compacted once and remembered.
-    Returns the number of subjects written. Without ``header`` no ``@prefix`` lines are
-    written: the Turtle of later subjects, for appending to a file that has them (the
-    result is the file one writer of all the subjects writes).
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+        self._head = b""
+        self._body = False
 
-    Example:
-        >>> import tempfile, pathlib
-        >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.ttl"
-        >>> write_turtle(['<urn:a> <http://purl.org/dc/terms/title> "T" .\\n',
-        ...               '<urn:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '
-        ...               '<http://purl.org/spar/fabio/Expression> .\\n'], p)
-        1
-        >>> p.read_text().split("\\n\\n")[1]
-        '<urn:a>\\n    dcterms:title "T" ;\\n    a fabio:Expression .\\n'
-    """
-    names: dict[str, str] = {}
+    def write(self, data: bytes) -> int:
+        if self._body:
+            return self._out.write(data)
+        self._head += bytes(data)
+        while (nl := self._head.find(b"\n")) >= 0 and self._head.startswith(b"@prefix "):
+            self._head = self._head[nl + 1 :]
+        if self._head and not b"@prefix ".startswith(self._head[:8]):
+            self._body = True
+            self._out.write(self._head)
+            self._head = b""
+        return len(data)
 
-    def term(t: str) -> str:
-        if t[0] == '"':  # a literal: only its datatype can be compacted
-            if t[-1] == ">" and "^^<" in t:
-                lexical, _, dt = t.rpartition("^^")
-                return f"{lexical}^^{term(dt)}"
-            return t
-        known = names.get(t)
-        if known is not None:
-            return known
-        if t.startswith("<urn:"):
-            return t
-        if t[0] == "<":
-            short = _compact(t)
-            if short is None:
-                return t
-            names[t] = short
-            return short
-        return t
+    def flush(self) -> None:
+        self._out.flush()
 
-    subjects = 0
-    with atomic_write(path) as fh:
-        for prefix, ns in PREFIXES.items() if header else ():
-            fh.write(f"@prefix {prefix}: <{ns}> .\n")
-        parts: list[str] = []
-        subject = predicate = None
-        for line in lines:
-            s, p, rest = line.split(" ", 2)
-            o = term(rest[:-3] if rest[-1] == "\n" else rest[:-2])  # the object, no " ."
-            if s != subject:
-                if subject is not None:
-                    parts.append(" .\n")
-                    if len(parts) > 8192:
-                        fh.write("".join(parts))
-                        parts = []
-                subjects += 1
-                subject, predicate = s, p
-                parts.append(f"\n{term(s)}\n    {'a' if p == _RDF_TYPE else term(p)} {o}")
-            elif p == predicate:
-                parts.append(f",\n        {o}")
-            else:
-                predicate = p
-                parts.append(f" ;\n    {'a' if p == _RDF_TYPE else term(p)} {o}")
-        if subject is not None:
-            parts.append(" .\n")
-        fh.write("".join(parts))
-    return subjects
+    def finish(self) -> None:
+        """Write what is held back (a body shorter than ``@prefix``)."""
+        self._out.write(self._head)
+        self._head = b""
 
 
 # ---------------------------------------------------------------- JSON-LD

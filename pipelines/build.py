@@ -37,7 +37,6 @@ from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
 from graph.rdf import Triple, article_triples, iri, link_triples, literal
 from graph.serialize import (
     QuadSorter,
-    nt_lines,
     subject_cuts,
     triple_blocks,
     write_jsonld,
@@ -510,7 +509,7 @@ def _write_outputs(
             blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped)
             result.triples = write_ntriple_blocks(blocks, nt)
         else:  # no graph to drop: the triples are cut from the sorted quads in C
-            result.triples = write_ntriple_blocks(sorter.triples(), nt)
+            result.triples = sorter.write_triples(nt)
         if big:
             _serialise_in_parallel(nt, out / "graph.ttl", jobs[1:])
         else:
@@ -542,15 +541,18 @@ PARALLEL_SERIALISE_TRIPLES = 200_000
 
 
 def _serialise_from_nt(nt: Path, kind: str, path: Path) -> None:
+    if kind == "turtle":
+        write_turtle(nt, path)
+        return
     with nt.open(encoding="utf-8") as fh:
-        (write_turtle if kind == "turtle" else write_jsonld)(fh, path)
+        write_jsonld(fh, path)
 
 
 TURTLE_PARTS = 2
 
 
 def _turtle_part(nt: Path, start: int, end: int, path: Path, header: bool) -> None:
-    write_turtle(nt_lines(nt, start, end), path, header=header)
+    write_turtle(nt, path, start=start, end=end, header=header)
 
 
 def _serialise_in_parallel(nt: Path, ttl: Path, others: Sequence[tuple[str, Path]]) -> None:

@@ -18,7 +18,6 @@ from graph.serialize import (
     QuadSorter,
     gnu_sort,
     jsonld_context,
-    nt_lines,
     parse_nq_line,
     parse_nt_line,
     subject_cuts,
@@ -311,6 +310,30 @@ def test_triples_cut_by_coreutils_are_the_python_cut(tmp_path: Path) -> None:
     assert gnu._tmpdir is None  # temporary files gone
 
 
+@pytest.mark.skipif(gnu_sort() is None, reason="GNU uniq writing the file is what this tests")
+def test_triples_written_by_uniq_are_the_python_cut(tmp_path: Path) -> None:
+    """graph.nt written by ``sort | cut | uniq > file`` holds the lines of the Python cut,
+    counted right, with nothing left beside it."""
+    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
+            if isinstance(a, Article)]  # fmt: skip
+    gnu, python = QuadSorter(chunk_lines=500, external=True), QuadSorter(external=False)
+    for sorter in (gnu, python):
+        for i, art in enumerate(arts):
+            sorter.add_all(article_triples(art), f"<urn:g{i % 3}>")
+            sorter.add_all(article_triples(art), f"<urn:g{i % 3 + 3}>")
+    tmpdir = gnu._tmpdir
+    assert tmpdir is not None and gnu._sort is not None
+    out = tmp_path / "out"
+    out.mkdir()
+    count = gnu.write_triples(out / "graph.nt")
+    expected = [t for block in python.triples() for t in block]
+    assert (out / "graph.nt").read_text(encoding="utf-8").splitlines(keepends=True) == expected
+    assert count == len(expected) > 10_000
+    assert [p.name for p in out.iterdir()] == ["graph.nt"]  # no temporary file beside it
+    assert not tmpdir.exists()
+    assert python.write_triples(tmp_path / "here.nt") == count  # the Python path counts too
+
+
 @pytest.mark.skipif(gnu_sort() is None, reason="needs GNU sort | cut | uniq")
 def test_triples_abandoned_early_leave_no_process_or_file() -> None:
     arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
@@ -347,9 +370,6 @@ def test_turtle_written_in_pieces_is_the_turtle_written_whole(tmp_path: Path, pa
     pieces = []
     for i in range(parts):
         piece = tmp_path / f"piece{i}"
-        write_turtle(nt_lines(nt, cuts[i], cuts[i + 1]), piece, header=i == 0)
+        write_turtle(nt, piece, start=cuts[i], end=cuts[i + 1], header=i == 0)
         pieces.append(piece.read_bytes())
     assert b"".join(pieces) == (out / "graph.ttl").read_bytes()
-    assert [line for i in range(parts) for line in nt_lines(nt, cuts[i], cuts[i + 1])] == (
-        nt.read_text(encoding="utf-8").splitlines(keepends=True)
-    )
