@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from itertools import groupby, islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -588,7 +588,7 @@ def write_turtle(
             lenient=True,  # citegraph's own output: its IRIs are checked when made
         )
         body = _WithoutPrefixes(out)
-        ox.serialize(triples, body, ox.RdfFormat.TURTLE, prefixes=_PREFIX_IRIS)
+        ox.serialize(triples, cast(IO[bytes], body), ox.RdfFormat.TURTLE, prefixes=_PREFIX_IRIS)
         body.finish()
 
 
@@ -600,7 +600,7 @@ _TURTLE_HEADER += b"\n"
 class _ByteRange(io.RawIOBase):
     """Bytes ``start`` to ``end`` of an open binary file, as a readable stream."""
 
-    def __init__(self, fh: IO[bytes], start: int, end: int) -> None:
+    def __init__(self, fh: io.BufferedIOBase, start: int, end: int) -> None:
         super().__init__()
         self._fh = fh
         fh.seek(start)
