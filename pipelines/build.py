@@ -37,8 +37,10 @@ from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
 from graph.rdf import Triple, article_triples, iri, link_triples, literal
 from graph.serialize import (
     QuadSorter,
+    join_turtle,
     subject_cuts,
     triple_blocks,
+    turtle_piece,
     write_jsonld,
     write_ntriple_blocks,
     write_turtle,
@@ -551,10 +553,6 @@ def _serialise_from_nt(nt: Path, kind: str, path: Path) -> None:
 TURTLE_PARTS = 2
 
 
-def _turtle_part(nt: Path, start: int, end: int, path: Path, header: bool) -> None:
-    write_turtle(nt, path, start=start, end=end, header=header)
-
-
 def _serialise_in_parallel(nt: Path, ttl: Path, others: Sequence[tuple[str, Path]]) -> None:
     """Turtle (``ttl``) and the ``others`` (JSON-LD) from graph.nt in forked processes side by
     side, Turtle in :data:`TURTLE_PARTS` pieces cut where the subject changes and then joined
@@ -570,15 +568,12 @@ def _serialise_in_parallel(nt: Path, ttl: Path, others: Sequence[tuple[str, Path
         parts = [parts_dir / str(i) for i in range(len(cuts) - 1)]
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(len(parts) + len(others), mp_context=ctx) as pool:
-            pending = [pool.submit(_turtle_part, nt, cuts[i], cuts[i + 1], part, i == 0)
+            pending = [pool.submit(turtle_piece, nt, part, cuts[i], cuts[i + 1])
                        for i, part in enumerate(parts)]  # fmt: skip
             pending += [pool.submit(_serialise_from_nt, nt, kind, path) for kind, path in others]
             for job in pending:
                 job.result()
-        with atomic_write(ttl, "wb") as out:
-            for part in parts:
-                with part.open("rb") as fh:
-                    shutil.copyfileobj(fh, out, 1 << 20)
+        join_turtle(parts, ttl)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
 

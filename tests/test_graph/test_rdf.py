@@ -17,14 +17,15 @@ from graph.rdf import article_triples, literal
 from graph.serialize import (
     QuadSorter,
     gnu_sort,
+    join_turtle,
     jsonld_context,
     parse_nq_line,
     parse_nt_line,
     subject_cuts,
     triple_blocks,
     triples_of,
+    turtle_piece,
     write_ntriples,
-    write_turtle,
 )
 from graph.vocab import FABIO, PREFIXES, work_iri
 from pipelines.build import BuildOptions, build
@@ -367,9 +368,11 @@ def test_turtle_written_in_pieces_is_the_turtle_written_whole(tmp_path: Path, pa
         assert text[cut - 1 : cut] == b"\n"
         before = text[text.rindex(b"\n", 0, cut - 1) + 1 : cut].split(b" ", 1)[0]
         assert text[cut:].split(b" ", 1)[0] != before
-    pieces = []
-    for i in range(parts):
-        piece = tmp_path / f"piece{i}"
-        write_turtle(nt, piece, start=cuts[i], end=cuts[i + 1], header=i == 0)
-        pieces.append(piece.read_bytes())
-    assert b"".join(pieces) == (out / "graph.ttl").read_bytes()
+    pieces = [tmp_path / f"piece{i}" for i in range(parts)]
+    for i, piece in enumerate(pieces):
+        turtle_piece(nt, piece, cuts[i], cuts[i + 1])
+    join_turtle(pieces, tmp_path / "joined.ttl")
+    whole = (out / "graph.ttl").read_bytes()
+    assert (tmp_path / "joined.ttl").read_bytes() == whole
+    assert whole.count(b"@prefix ") == len(PREFIXES)  # one header, citegraph's
+    assert whole.startswith(b"@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n")
