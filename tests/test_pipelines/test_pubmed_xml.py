@@ -152,3 +152,23 @@ def test_nlm_sample_counts() -> None:
     assert sum(1 for a in arts if a.references) == 24
     assert sum(len(a.references) for a in arts) == 599
     assert len({a.ids.pmid for a in arts}) == len(arts)
+
+
+def test_repeated_mesh_headings_and_journals_are_made_once_per_file() -> None:
+    """Equal MeSH headings, qualifiers and journals of one file are one shared (frozen)
+    value, so a batch of records pickles each once; a second read of the file makes its
+    own (no state kept between reads)."""
+    path = FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"
+    first, again = _articles(path), _articles(path)
+    headings = [h for a in first for h in a.mesh]
+    by_value = {h: h for h in headings}
+    assert len(by_value) < len(headings)  # real records repeat headings ("Humans", ...)
+    assert all(h is by_value[h] for h in headings)
+    qualifiers = [q for h in headings for q in h.qualifiers]
+    one_each = {q: q for q in qualifiers}
+    assert len(one_each) < len(qualifiers) and all(q is one_each[q] for q in qualifiers)
+    humans = [h for a in first for h in a.mesh if h.name == "Humans" and not h.qualifiers]
+    assert len(humans) > 1 and humans[0].ui == "D006801" and not humans[0].major
+    journals = {id(a.journal) for a in first}
+    assert len(journals) == len({a.journal for a in first}) < len(first)
+    assert first == again and first[0].mesh[0] is not again[0].mesh[0]
