@@ -619,7 +619,24 @@ def join_turtle(pieces: Iterable[Path | str], path: Path | str) -> None:
                 while head.startswith(b"@prefix ", body):
                     body = head.index(b"\n", body) + 1
                 out.write(head[body:])
-                shutil.copyfileobj(fh, out, 1 << 20)
+                _append(fh, len(head), out)
+
+
+def _append(src: IO[bytes], start: int, out: IO[bytes]) -> None:
+    """Copy ``src`` from byte ``start`` to its end onto ``out``: in the kernel
+    (``copy_file_range``) where it can, else through a buffer."""
+    out.flush()
+    size = os.fstat(src.fileno()).st_size
+    copy = getattr(os, "copy_file_range", None)
+    with contextlib.suppress(OSError):  # (another file system, an old kernel: copied below)
+        while copy is not None and start < size:
+            copied = copy(src.fileno(), out.fileno(), size - start, start)
+            if copied == 0:
+                break
+            start += copied
+    if start < size:
+        src.seek(start)
+        shutil.copyfileobj(src, out, 1 << 20)
 
 
 _PREFIX_IRIS = {prefix: str(ns) for prefix, ns in PREFIXES.items()}

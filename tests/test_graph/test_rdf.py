@@ -353,6 +353,23 @@ def test_triples_abandoned_early_leave_no_process_or_file() -> None:
     assert not tmpdir.exists()
 
 
+def test_turtle_pieces_joined_without_copy_file_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the kernel cannot copy between files, the pieces are copied through a buffer:
+    the same bytes."""
+    out = tmp_path / "build"
+    build([FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"], BuildOptions(out=out, html=False))
+    nt = out / "graph.nt"
+    cuts = subject_cuts(nt, 3)
+    pieces = [tmp_path / f"piece{i}" for i in range(3)]
+    for i, piece in enumerate(pieces):
+        turtle_piece(nt, piece, cuts[i], cuts[i + 1])
+    monkeypatch.delattr(os, "copy_file_range", raising=False)
+    join_turtle(pieces, tmp_path / "joined.ttl")
+    assert (tmp_path / "joined.ttl").read_bytes() == (out / "graph.ttl").read_bytes()
+
+
 @pytest.mark.parametrize("parts", [1, 2, 3, 7])
 def test_turtle_written_in_pieces_is_the_turtle_written_whole(tmp_path: Path, parts: int) -> None:
     """Turtle of a big build is written in pieces cut where the subject changes and then
