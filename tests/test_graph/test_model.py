@@ -43,3 +43,19 @@ def test_every_model_class_pickles_by_its_constructor() -> None:
         assert "__reduce__" in vars(cls), cls.__name__
         init = [f.name for f in dataclasses.fields(cls) if f.init]
         assert list(cls.__match_args__) == init == [f.name for f in dataclasses.fields(cls)]
+
+
+def test_an_unpickled_record_is_still_frozen_and_hashable() -> None:
+    """Unpickling stores the slots directly (no ``__init__``): the object must still be the
+    frozen value, equal and with the same hash, rebuilt by the module's maker."""
+    (article,) = detect(FIXTURES / "metapub__pmid_28731372.xml").read(
+        FIXTURES / "metapub__pmid_28731372.xml"
+    )
+    assert isinstance(article, model.Article)
+    back = pickle.loads(pickle.dumps(article))
+    assert back == article and back is not article
+    heading = back.mesh[0]
+    assert hash(heading) == hash(article.mesh[0])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        heading.name = "changed"  # type: ignore[misc]
+    assert type(article).__reduce__(article)[0] is model._make_Article  # type: ignore[attr-defined]
