@@ -61,6 +61,9 @@ def normalize_doi(value: str | None) -> str | None:
     return doi if _DOI_SHAPE.match(doi) else None
 
 
+_PMID_LABEL = re.compile(r"^\s*(?:PMID:?\s*)", re.IGNORECASE)
+
+
 def normalize_pmid(value: str | int | None) -> str | None:
     """Return a PMID as its digits without leading zeros, or ``None``.
 
@@ -70,7 +73,10 @@ def normalize_pmid(value: str | int | None) -> str | None:
     """
     if value is None:
         return None
-    digits = re.sub(r"^\s*(?:PMID:?\s*)", "", str(value), flags=re.IGNORECASE).strip()
+    text = str(value)
+    if text.isdigit():  # the common case: digits alone (the expression below keeps them)
+        return text.lstrip("0") or None
+    digits = _PMID_LABEL.sub("", text).strip()
     if not digits.isdigit():
         return None
     digits = digits.lstrip("0")

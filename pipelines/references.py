@@ -157,6 +157,10 @@ class _Parts:
     pages: str | None = None
 
 
+_PAGE_DASH = re.compile(r"\s*[" + _DASH + r"]\s*")
+_PAGE_NUMBER = re.compile(r"([A-Za-z]*)(\d+)")
+
+
 def split_pages(pages: str | None) -> tuple[str | None, str | None]:
     """Split a printed page range into first and last page, expanding a shortened last page.
 
@@ -171,13 +175,13 @@ def split_pages(pages: str | None) -> tuple[str | None, str | None]:
     if not pages:
         return None, None
     text = pages.strip().rstrip(".,;")
-    parts = re.split(r"\s*[" + _DASH + r"]\s*", text, maxsplit=1)
+    parts = _PAGE_DASH.split(text, maxsplit=1)
     first = parts[0] or None
     if len(parts) == 1 or not parts[1]:
         return first, None
     last = parts[1]
-    m_first = re.fullmatch(r"([A-Za-z]*)(\d+)", first or "")
-    m_last = re.fullmatch(r"([A-Za-z]*)(\d+)", last)
+    m_first = _PAGE_NUMBER.fullmatch(first or "")
+    m_last = _PAGE_NUMBER.fullmatch(last)
     if m_first and m_last and m_last.group(1) in ("", m_first.group(1)):
         prefix, digits = m_first.groups()
         tail = m_last.group(2)
