@@ -48,8 +48,10 @@ __all__ = [
     "QuadSorter",
     "count_lines",
     "gnu_sort",
+    "join_jsonld",
     "join_turtle",
     "jsonld_context",
+    "jsonld_piece",
     "parse_nq_line",
     "parse_nt_line",
     "subject_cuts",
@@ -711,7 +713,58 @@ def write_jsonld(lines: Iterable[str], path: Path | str) -> int:
         >>> json.loads(p.read_text())["@graph"]
         [{'@id': 'urn:a', 'dcterms:title': [{'@language': 'en', '@value': 'Té'}]}]
     """
-    context = jsonld_context()["@context"]
+    with atomic_write(path) as fh:
+        fh.write(_jsonld_head())
+        nodes = _jsonld_nodes(lines, fh)
+        fh.write(_JSONLD_TAIL)
+    return nodes
+
+
+def jsonld_piece(nt: Path | str, piece: Path | str, start: int = 0, end: int | None = None) -> int:
+    """Write the JSON-LD nodes of a sorted N-Triples file's bytes ``start`` to ``end`` (cut
+    where the subject changes: :func:`subject_cuts`) to ``piece``, separated as in the
+    ``@graph`` array (nothing before the first); :func:`join_jsonld` makes the JSON-LD
+    file of pieces (the bytes :func:`write_jsonld` writes for the whole). Returns the
+    number of nodes.
+    """
+    size = os.path.getsize(nt) if end is None else end
+    with open(nt, "rb") as src, open(piece, "w", encoding="utf-8", newline="\n") as fh:
+        raw = io.BufferedReader(_ByteRange(src, start, size), 1 << 20)
+        return _jsonld_nodes(io.TextIOWrapper(raw, encoding="utf-8", newline="\n"), fh, "")
+
+
+def join_jsonld(pieces: Iterable[Path | str], path: Path | str) -> None:
+    """Write the JSON-LD head (the inlined context), the :func:`jsonld_piece` pieces with the
+    array's separator between non-empty ones, and the tail, to ``path`` atomically."""
+    with atomic_write(path, "wb") as out:
+        out.write(_jsonld_head().encode())
+        written = False
+        for piece in pieces:
+            with open(piece, "rb") as fh:
+                if os.fstat(fh.fileno()).st_size == 0:
+                    continue
+                out.write((_JSONLD_SEPARATOR if written else _JSONLD_LEAD).encode())
+                _append(fh, 0, out)
+                written = True
+        out.write(_JSONLD_TAIL.encode())
+
+
+_JSONLD_LEAD = "\n    "
+_JSONLD_SEPARATOR = "," + _JSONLD_LEAD
+
+
+@functools.cache  # the context file is read once per process
+def _jsonld_head() -> str:
+    context = json.dumps(jsonld_context()["@context"], indent=2, sort_keys=True)
+    return '{\n  "@context": ' + context.replace("\n", "\n  ") + ',\n  "@graph": ['
+
+
+_JSONLD_TAIL = "\n  ]\n}\n"
+
+
+def _jsonld_nodes(lines: Iterable[str], fh: IO[str], lead: str = _JSONLD_LEAD) -> int:
+    """Write the nodes of sorted N-Triples lines, one a line, with :data:`_JSONLD_SEPARATOR`
+    between them and ``lead`` before the first."""
     names: dict[str, str] = {}
 
     def name(term: str) -> str:
@@ -736,19 +789,14 @@ def write_jsonld(lines: Iterable[str], path: Path | str) -> int:
         return out
 
     nodes = 0
-    with atomic_write(path) as fh:
-        fh.write('{\n  "@context": ')
-        fh.write(json.dumps(context, indent=2, sort_keys=True).replace("\n", "\n  "))
-        fh.write(',\n  "@graph": [')
-        for subject, group in groupby((parse_nt_line(line) for line in lines), key=lambda t: t[0]):
-            node: dict[str, Any] = {"@id": _jsonld_name(subject)}
-            for pred, objs in groupby(group, key=lambda t: t[1]):
-                if pred == _RDF_TYPE:
-                    node["@type"] = [name(o) for _, _, o in objs]
-                else:
-                    node[name(pred)] = [value(o) for _, _, o in objs]
-            fh.write(",\n    " if nodes else "\n    ")
-            fh.write(json.dumps(node, ensure_ascii=False, sort_keys=True))
-            nodes += 1
-        fh.write("\n  ]\n}\n")
+    for subject, group in groupby((parse_nt_line(line) for line in lines), key=lambda t: t[0]):
+        node: dict[str, Any] = {"@id": _jsonld_name(subject)}
+        for pred, objs in groupby(group, key=lambda t: t[1]):
+            if pred == _RDF_TYPE:
+                node["@type"] = [name(o) for _, _, o in objs]
+            else:
+                node[name(pred)] = [value(o) for _, _, o in objs]
+        fh.write(_JSONLD_SEPARATOR if nodes else lead)
+        fh.write(json.dumps(node, ensure_ascii=False, sort_keys=True))
+        nodes += 1
     return nodes

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,7 +38,9 @@ from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
 from graph.rdf import Triple, article_triples, iri, link_triples, literal
 from graph.serialize import (
     QuadSorter,
+    join_jsonld,
     join_turtle,
+    jsonld_piece,
     subject_cuts,
     triple_blocks,
     turtle_piece,
@@ -550,30 +553,43 @@ def _serialise_from_nt(nt: Path, kind: str, path: Path) -> None:
         write_jsonld(fh, path)
 
 
-TURTLE_PARTS = 2
+SERIALISE_PARTS = 2
+
+_PIECES: dict[str, tuple[Callable[[Path, Path, int, int], object],
+                         Callable[[list[Path], Path], None]]] = {
+    "turtle": (turtle_piece, join_turtle),
+    "jsonld": (jsonld_piece, join_jsonld),
+}  # fmt: skip
+"""The writer of one piece and the joiner of the pieces, by output."""
 
 
 def _serialise_in_parallel(nt: Path, ttl: Path, others: Sequence[tuple[str, Path]]) -> None:
     """Turtle (``ttl``) and the ``others`` (JSON-LD) from graph.nt in forked processes side by
-    side, Turtle in :data:`TURTLE_PARTS` pieces cut where the subject changes and then joined
-    (the same bytes as one writer: Turtle is written subject by subject)."""
+    side, each in :data:`SERIALISE_PARTS` pieces cut where the subject changes and then joined
+    (the same bytes as one writer: both are written subject by subject)."""
     import multiprocessing
     import shutil
     import tempfile
     from concurrent.futures import ProcessPoolExecutor
 
-    parts_dir = Path(tempfile.mkdtemp(prefix=".graph.ttl.", dir=nt.parent))
+    parts_dir = Path(tempfile.mkdtemp(prefix=".graph.parts.", dir=nt.parent))
     try:
-        cuts = subject_cuts(nt, TURTLE_PARTS)
-        parts = [parts_dir / str(i) for i in range(len(cuts) - 1)]
+        cuts = subject_cuts(nt, SERIALISE_PARTS)
+        spans = list(itertools.pairwise(cuts))
+        outputs = [("turtle", ttl), *others]
+        pieces = {path: [parts_dir / f"{kind}{i}" for i in range(len(spans))]
+                  for kind, path in outputs}  # fmt: skip
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(len(parts) + len(others), mp_context=ctx) as pool:
-            pending = [pool.submit(turtle_piece, nt, part, cuts[i], cuts[i + 1])
-                       for i, part in enumerate(parts)]  # fmt: skip
-            pending += [pool.submit(_serialise_from_nt, nt, kind, path) for kind, path in others]
+        with ProcessPoolExecutor(len(spans) * len(outputs), mp_context=ctx) as pool:
+            pending = [
+                pool.submit(_PIECES[kind][0], nt, piece, *span)
+                for kind, path in outputs
+                for piece, span in zip(pieces[path], spans, strict=True)
+            ]
             for job in pending:
                 job.result()
-        join_turtle(parts, ttl)
+        for kind, path in outputs:
+            _PIECES[kind][1](pieces[path], path)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
 

@@ -17,8 +17,10 @@ from graph.rdf import article_triples, literal
 from graph.serialize import (
     QuadSorter,
     gnu_sort,
+    join_jsonld,
     join_turtle,
     jsonld_context,
+    jsonld_piece,
     parse_nq_line,
     parse_nt_line,
     subject_cuts,
@@ -351,6 +353,27 @@ def test_triples_abandoned_early_leave_no_process_or_file() -> None:
     if children.exists():
         assert children.read_text().split() == []  # sort, cut and uniq all reaped
     assert not tmpdir.exists()
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+def test_jsonld_written_in_pieces_is_the_jsonld_written_whole(tmp_path: Path, parts: int) -> None:
+    """JSON-LD of a big build is written in pieces too: joined (an empty piece skipped),
+    the same bytes as one writer, and the JSON holds every subject once."""
+    out = tmp_path / "build"
+    build([FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"], BuildOptions(out=out, html=False))
+    nt = out / "graph.nt"
+    cuts = subject_cuts(nt, parts)
+    pieces = [tmp_path / f"piece{i}" for i in range(parts)]
+    nodes = [jsonld_piece(nt, piece, cuts[i], cuts[i + 1]) for i, piece in enumerate(pieces)]
+    empty = tmp_path / "empty"
+    empty.touch()
+    join_jsonld([empty, *pieces[:1], empty, *pieces[1:], empty], tmp_path / "joined.jsonld")
+    whole = (out / "graph.jsonld").read_bytes()
+    assert (tmp_path / "joined.jsonld").read_bytes() == whole
+    graph = json.loads(whole)["@graph"]
+    assert len(graph) == sum(nodes) == len({n["@id"] for n in graph})
+    subjects = {line.split(" ", 1)[0] for line in nt.read_text(encoding="utf-8").splitlines()}
+    assert len(graph) == len(subjects)
 
 
 def test_turtle_pieces_joined_without_copy_file_range(
