@@ -292,17 +292,25 @@ def test_block_cutting_gives_the_lines_of_the_line_by_line_cutting(tmp_path: Pat
     assert set(kept) < set(fast)
 
 
-@pytest.mark.skipif(gnu_sort() is None, reason="GNU sort | cut | uniq is what this compares")
-def test_triples_cut_by_coreutils_are_the_python_cut(tmp_path: Path) -> None:
-    """Real records, every triple in two graphs, a literal with a tab and one with non-ASCII
-    text: ``sort | cut -f1 | uniq`` gives the lines the Python cut gives."""
+def _gnu_and_python_sorters(graphs: int) -> tuple[QuadSorter, QuadSorter]:
+    """A sorter that spills to GNU sort and one that keeps everything here, both holding
+    every triple of real records twice, in two of ``2 * graphs`` graphs."""
     arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
             if isinstance(a, Article)]  # fmt: skip
     gnu, python = QuadSorter(chunk_lines=500, external=True), QuadSorter(external=False)
     for sorter in (gnu, python):
         for i, art in enumerate(arts):
-            sorter.add_all(article_triples(art), f"<urn:g{i % 5}>")
-            sorter.add_all(article_triples(art), f"<urn:g{i % 5 + 5}>")
+            sorter.add_all(article_triples(art), f"<urn:g{i % graphs}>")
+            sorter.add_all(article_triples(art), f"<urn:g{i % graphs + graphs}>")
+    return gnu, python
+
+
+@pytest.mark.skipif(gnu_sort() is None, reason="GNU sort | cut | uniq is what this compares")
+def test_triples_cut_by_coreutils_are_the_python_cut(tmp_path: Path) -> None:
+    """Real records, every triple in two graphs, a literal with a tab and one with non-ASCII
+    text: ``sort | cut -f1 | uniq`` gives the lines the Python cut gives."""
+    gnu, python = _gnu_and_python_sorters(5)
+    for sorter in (gnu, python):
         sorter.add(("<urn:a>", "<urn:p>", literal("a\ttab and ümlaut")), "<urn:g0>")
     assert gnu._sort is not None
     cut_in_c = [t for block in gnu.triples() for t in block]
@@ -317,13 +325,7 @@ def test_triples_cut_by_coreutils_are_the_python_cut(tmp_path: Path) -> None:
 def test_triples_written_by_uniq_are_the_python_cut(tmp_path: Path) -> None:
     """graph.nt written by ``sort | cut | uniq > file`` holds the lines of the Python cut,
     counted right, with nothing left beside it."""
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
-    gnu, python = QuadSorter(chunk_lines=500, external=True), QuadSorter(external=False)
-    for sorter in (gnu, python):
-        for i, art in enumerate(arts):
-            sorter.add_all(article_triples(art), f"<urn:g{i % 3}>")
-            sorter.add_all(article_triples(art), f"<urn:g{i % 3 + 3}>")
+    gnu, python = _gnu_and_python_sorters(3)
     tmpdir = gnu._tmpdir
     assert tmpdir is not None and gnu._sort is not None
     out = tmp_path / "out"
