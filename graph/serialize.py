@@ -595,9 +595,9 @@ def turtle_piece(nt: Path | str, piece: Path | str, start: int = 0, end: int | N
     Oxigraph parses and writes in Rust: about a million triples a second here (CPU),
     against 0.7 million for the Python writer it replaced and 8,000 for rdflib's
     serialiser. It joins a subject's predicates with ``;`` and a predicate's objects with
-    ``,`` as the triples come, so a sorted file gives each subject
-    once, and it compacts names in citegraph's vocabularies. A piece starts with Oxigraph's
-    ``@prefix`` lines, whose order changes from run to run.
+    ``,`` as the triples come, so a sorted file gives each subject once, and it compacts
+    names in citegraph's vocabularies. A piece starts with Oxigraph's ``@prefix`` lines,
+    whose order changes from run to run.
     """
     size = os.path.getsize(nt) if end is None else end
     with open(nt, "rb") as src:
