@@ -54,6 +54,7 @@ import pyoxigraph as ox
 
 from graph.errors import UnreadableInputError
 from graph.model import Identifiers
+from graph.serialize import count_lines
 from graph.vocab import CITEGRAPH, FABIO, PRISM, PROV, RDF, SCHEMA
 
 __all__ = [
@@ -304,14 +305,6 @@ def _count_lines(data: mmap.mmap, block: int = 1 << 24) -> int:
     return count + (data[data.size() - 1 :] != b"\n")
 
 
-def _count_file_lines(path: Path) -> int:
-    with path.open("rb") as fh:
-        if fh.seek(0, 2) == 0:
-            return 0
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return _count_lines(data)
-
-
 class _Concatenated(io.RawIOBase):
     """Files read one after the other as one binary stream (for one bulk load of both)."""
 
@@ -403,7 +396,7 @@ def update_store(
         report.replaced_graphs = len(present)
     if own:
         assert triples_path is not None
-        report.triples = _count_file_lines(triples_path)
+        report.triples = count_lines(triples_path)
         _bulk_load_files(store, [path, triples_path], lenient)
     elif fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
         _bulk_load(store, path, fmt, lenient)

@@ -516,7 +516,7 @@ def _write_outputs(
         else:  # no graph to drop: the triples are cut from the sorted quads in C
             result.triples = sorter.write_triples(nt)
         if big:
-            _serialise_in_parallel(nt, out / "graph.ttl", jobs[1:])
+            _serialise_in_parallel(nt, jobs)
         else:
             for kind, path in jobs:
                 _serialise_from_nt(nt, kind, path)
@@ -563,10 +563,10 @@ _PIECES: dict[str, tuple[Callable[[Path, Path, int, int], object],
 """The writer of one piece and the joiner of the pieces, by output."""
 
 
-def _serialise_in_parallel(nt: Path, ttl: Path, others: Sequence[tuple[str, Path]]) -> None:
-    """Turtle (``ttl``) and the ``others`` (JSON-LD) from graph.nt in forked processes side by
-    side, each in :data:`SERIALISE_PARTS` pieces cut where the subject changes and then joined
-    (the same bytes as one writer: both are written subject by subject)."""
+def _serialise_in_parallel(nt: Path, outputs: Sequence[tuple[str, Path]]) -> None:
+    """The ``outputs`` (Turtle, JSON-LD: kind and path) from graph.nt in forked processes
+    side by side, each in :data:`SERIALISE_PARTS` pieces cut where the subject changes and
+    then joined (the same bytes as one writer: both are written subject by subject)."""
     import multiprocessing
     import shutil
     import tempfile
@@ -576,7 +576,6 @@ def _serialise_in_parallel(nt: Path, ttl: Path, others: Sequence[tuple[str, Path
     try:
         cuts = subject_cuts(nt, SERIALISE_PARTS)
         spans = list(itertools.pairwise(cuts))
-        outputs = [("turtle", ttl), *others]
         pieces = {path: [parts_dir / f"{kind}{i}" for i in range(len(spans))]
                   for kind, path in outputs}  # fmt: skip
         ctx = multiprocessing.get_context("fork")
