@@ -172,3 +172,35 @@ def test_repeated_mesh_headings_and_journals_are_made_once_per_file() -> None:
     journals = {id(a.journal) for a in first}
     assert len(journals) == len({a.journal for a in first}) < len(first)
     assert first == again and first[0].mesh[0] is not again[0].mesh[0]
+
+
+def test_lines_past_65535_are_exact(tmp_path: Path) -> None:
+    """libxml2 keeps an element's line in 16 bits; past line 65,535 a record came out one
+    line late (its first text, a newline, ends on the next line). A file of 150 copies of a
+    real record (about 75,000 lines), and a copy without its PMID at the end."""
+    good = (FIXTURES / "metapub__pmid_28731372.xml").read_bytes()
+    start, end = good.index(b"<PubmedArticle>"), good.rindex(b"</PubmedArticle>") + 16
+    record = good[start:end] + b"\n"
+    no_pmid = record.replace(b'<PMID Version="1">28731372</PMID>', b"")
+    assert no_pmid != record
+    head = good[:start]
+    data = head + record * 150 + no_pmid + b"</PubmedArticleSet>\n"
+    path = tmp_path / "big.xml"
+    path.write_bytes(data)
+    lines = [data.count(b"\n", 0, i) + 1 for i in _starts(data, b"<PubmedArticle>")]
+    assert len(lines) == 151 and lines[-1] > 70_000
+    records = list(read_pubmed_xml(path))
+    articles = [r for r in records[:-1] if isinstance(r, Article) and r.source is not None]
+    assert [a.source.line for a in articles if a.source] == lines[:-1]
+    err = records[-1]
+    assert isinstance(err, MalformedRecordError) and err.record == 151
+    assert err.line == lines[-1]
+    assert f"record 151, line {lines[-1]}: record without a PMID" in str(err)
+
+
+def _starts(data: bytes, tag: bytes) -> list[int]:
+    out, i = [], data.find(tag)
+    while i >= 0:
+        out.append(i)
+        i = data.find(tag, i + 1)
+    return out
