@@ -36,19 +36,32 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and of the processes it has waited for."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def child_citegraph(paths: list[str], out: str) -> dict[str, float]:
     """Run citegraph's build in this process and report its figures."""
     from pipelines.build import BuildOptions, build
 
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     result = build([Path(p) for p in paths], BuildOptions(out=Path(out), html=False, jsonld=False))
     seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
     return {
         "articles": result.articles,
         "triples": result.triples,
         "nodes": result.nodes,
         "edges": result.edges,
         "seconds": seconds,
+        # all its processes: the parse worker, GNU sort, cut and uniq, the forked writers
+        "cpu_seconds": cpu,
         "peak_rss_mb": _peak_rss_mb(),
         # the largest process it started (GNU sort, the Turtle/JSON-LD writer)
         "child_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -176,6 +189,12 @@ def main() -> None:
             + (f"; median of {len(runs)} runs: "
                + ", ".join(f"{r['seconds']:.1f}" for r in runs) + " s" if len(runs) > 1 else "")
         )  # fmt: skip
+        cpu = one["cpu_seconds"]
+        print(
+            f"citegraph CPU     : {cpu:.1f} s in all its processes (the parse worker, GNU "
+            f"sort/cut/uniq, the forked writers) = {one['articles'] / cpu:,.0f} articles per "
+            f"CPU-second, {cpu / one['seconds']:.1f} cores busy on average"
+        )
         if ns.copies > 1:
             copies = []
             for i in range(ns.copies):
