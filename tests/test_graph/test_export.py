@@ -121,3 +121,27 @@ def test_graphml_reads_back_as_networkx_writes_it(seed_out: Path, tmp_path: Path
     theirs = nx.read_graphml(tmp_path / "theirs.graphml")
     assert dict(ours.nodes(data=True)) == dict(theirs.nodes(data=True))
     assert sorted(ours.edges(data=True)) == sorted(theirs.edges(data=True))
+
+
+def test_graphml_ids_with_markup_and_mixed_types_read_back(seed_out: Path, tmp_path: Path) -> None:
+    """Node ids with ``&``, quotes and an apostrophe are quoted as XML wants (the plain ones
+    take the fast path); an attribute that is an int on one node and a float on another is
+    one double key, an int and a string one string key."""
+    g = nx.read_graphml(seed_out / "citations.graphml")
+    g.graph.clear()
+    a, b = list(g)[:2]
+    odd = {a: 'urn:x?a=1&b="2"', b: "it's <here>"}
+    g = nx.relabel_nodes(g, odd)
+    g.nodes[odd[a]]["score"] = 3
+    g.nodes[odd[b]]["score"] = 0.5
+    g.nodes[odd[a]]["v"] = 7
+    g.nodes[odd[b]]["v"] = "seven"
+    export(g, "graphml", tmp_path / "ours.graphml")
+    text = (tmp_path / "ours.graphml").read_text(encoding="utf-8")
+    assert 'attr.name="score" attr.type="double"' in text
+    assert 'attr.name="v" attr.type="string"' in text
+    ours = nx.read_graphml(tmp_path / "ours.graphml")
+    assert set(ours) == set(g)
+    assert ours.nodes[odd[a]]["score"] == 3.0 and ours.nodes[odd[b]]["score"] == 0.5
+    assert (ours.nodes[odd[a]]["v"], ours.nodes[odd[b]]["v"]) == ("7", "seven")
+    assert sorted(ours.edges()) == sorted(g.edges())
