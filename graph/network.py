@@ -333,9 +333,14 @@ def add_metrics(g: nx.DiGraph[str]) -> nx.DiGraph[str]:
         1
     """
     cites = [(a, b) for a, b, d in g.edges(data=True) if d.get("relation", "cites") == "cites"]
-    citation_graph: nx.DiGraph[str] = nx.DiGraph(cites)
-    citation_graph.add_nodes_from(g)
-    pr = nx.pagerank(citation_graph) if cites else {n: 1.0 / max(len(g), 1) for n in g}
+    citation_graph: nx.DiGraph[str]
+    if len(cites) == g.number_of_edges():  # no layer edges: the graph itself (no copy)
+        citation_graph = g
+    else:
+        citation_graph = nx.DiGraph(cites)
+        citation_graph.add_nodes_from(g)
+    pr = (nx.pagerank(citation_graph, weight=None) if cites
+          else {n: 1.0 / max(len(g), 1) for n in g})  # fmt: skip
     for n in g:
         g.nodes[n]["in_corpus_citations"] = citation_graph.in_degree(n)
         g.nodes[n]["references"] = citation_graph.out_degree(n)

@@ -1,0 +1,34 @@
+"""Graph metrics on a real record's citation graph, with and without layer nodes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from graph.network import add_metrics
+from pipelines.build import BuildOptions, build
+from tests.conftest import FIXTURES
+
+RECORD = FIXTURES / "metapub__pmid_28731372.xml"
+
+
+@pytest.mark.parametrize("layers", [(), ("authors", "mesh")])
+def test_metrics_count_citation_edges_only(tmp_path: Path, layers: tuple[str, ...]) -> None:
+    result = build([RECORD], BuildOptions(out=tmp_path, html=False, layers=layers))
+    g = result.graph
+    assert g is not None
+    cites = [(a, b) for a, b, d in g.edges(data=True) if d.get("relation", "cites") == "cites"]
+    assert len(cites) == 34  # its 34 references (33 with ids, 1 without: an unresolved work)
+    assert (len(cites) < g.number_of_edges()) == bool(layers)
+    citation_graph: nx.DiGraph[str] = nx.DiGraph(cites)
+    citation_graph.add_nodes_from(g)
+    expected = nx.pagerank(citation_graph)
+    add_metrics(g)
+    for n, d in g.nodes(data=True):
+        assert d["in_corpus_citations"] == citation_graph.in_degree(n)
+        assert d["references"] == citation_graph.out_degree(n)
+        assert d["pagerank"] == pytest.approx(expected[n], abs=1e-8)
+    article = next(n for n, d in g.nodes(data=True) if d.get("pmid") == "28731372")
+    assert g.nodes[article]["references"] == 34
