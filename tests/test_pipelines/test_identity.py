@@ -120,3 +120,24 @@ def test_a_reference_without_ids_is_matched_to_the_input_work_by_title(tmp_path:
     unresolved = set(rdf.subjects(rdflib.RDF.type, URIRef(cg + "Unresolved")))
     # the other reference stays unresolved, as does the record's one reference without ids
     assert len(unresolved) == 2 and URIRef(work) not in unresolved
+
+
+def test_title_matcher_uses_the_last_version_of_a_work() -> None:
+    """A work's later version replaces the earlier in the title index (the record of
+    tests/fixtures/metapub__pmid_28731372.xml, cited by its title and year only)."""
+    from pipelines.identity import TitleMatcher
+
+    title = ("Exploring the effect of vitamin D3 supplementation on the anti-EBV antibody "
+             "response in relapsing-remitting multiple sclerosis.")  # fmt: skip
+    work = "https://identifiers.org/pubmed:28731372"
+    cited = "urn:uuid:cited"
+    m = TitleMatcher()
+    m.add_work(work, title, 2018, "Rolf L")
+    m.add_unresolved(cited, title.upper().rstrip("."), 2019, "Rolf L")  # a year off: matches
+    assert m.matches() == {cited: (work, 1.0)}
+    m.add_work(work, title, 2021, "Rolf L")  # the later version moved the year
+    assert m.matches() == {}
+    m.add_work(work, title, 2019, "Rolf L")
+    assert m.matches() == {cited: (work, 1.0)}
+    m.add_work(work, None, 2019, "Rolf L")  # the later version has no title
+    assert m.matches() == {}
