@@ -60,7 +60,7 @@ def sanitize(g: nx.DiGraph[str]) -> nx.DiGraph[str]:
         >>> h = sanitize(g); h.nodes["a"]
         {'year': '2020', 'k': 'x; y'}
     """
-    graph_attrs, nodes, edges = _sanitized(g)
+    graph_attrs, nodes, edges, _, _ = _sanitized(g)
     h: nx.DiGraph[str] = nx.DiGraph()
     h.graph.update(graph_attrs)
     h.add_nodes_from(nodes)
@@ -73,21 +73,13 @@ _Attrs = dict[str, Any]
 
 def _sanitized(
     g: nx.DiGraph[str],
-) -> tuple[_Attrs, list[tuple[str, _Attrs]], list[tuple[str, str, _Attrs]]]:
-    """The graph's, nodes' and edges' attributes as :func:`sanitize` makes them, as plain
-    lists (no second networkx graph built for a writer that only walks them)."""
-    graph_attrs, nodes, edges, _, _ = _sanitized_typed(g)
-    return graph_attrs, nodes, edges
-
-
-def _sanitized_typed(
-    g: nx.DiGraph[str],
 ) -> tuple[
     _Attrs, list[tuple[str, _Attrs]], list[tuple[str, str, _Attrs]], dict[str, type],
     dict[str, type],
 ]:  # fmt: skip
-    """:func:`_sanitized`, and the one type of each node and edge attribute (in the order
-    the attributes are first met)."""
+    """The graph's, nodes' and edges' attributes as :func:`sanitize` makes them, as plain
+    lists (no second networkx graph built for a writer that only walks them), and the one
+    type of each node and of each edge attribute (in the order they are first met)."""
     plain = _plain
     graph_attrs = {k: plain(v) for k, v in g.graph.items() if v is not None}
     nodes = [(n, {k: plain(v) for k, v in d.items() if v is not None})
@@ -168,7 +160,7 @@ def _write_graphml(g: nx.DiGraph[str], path: Path) -> list[Path]:
     then nodes, then edges, ``attr.type`` long/double/boolean/string) but without building
     the whole document in memory: about four times faster on a 70,000-node graph, and
     ``networkx.read_graphml`` reads it back to the same graph (tested)."""
-    graph_attrs, nodes, edges, node_types, edge_types = _sanitized_typed(g)
+    graph_attrs, nodes, edges, node_types, edge_types = _sanitized(g)
     decls: list[str] = []
     key_ids: dict[str, dict[str, str]] = {}
     graph_types = {k: type(v) for k, v in graph_attrs.items()}

@@ -4,6 +4,7 @@ PubMed XML file of ../shared/data."""
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -187,20 +188,13 @@ def test_lines_past_65535_are_exact(tmp_path: Path) -> None:
     data = head + record * 150 + no_pmid + b"</PubmedArticleSet>\n"
     path = tmp_path / "big.xml"
     path.write_bytes(data)
-    lines = [data.count(b"\n", 0, i) + 1 for i in _starts(data, b"<PubmedArticle>")]
+    lines = [data.count(b"\n", 0, m.start()) + 1 for m in re.finditer(b"<PubmedArticle>", data)]
     assert len(lines) == 151 and lines[-1] > 70_000
     records = list(read_pubmed_xml(path))
-    articles = [r for r in records[:-1] if isinstance(r, Article) and r.source is not None]
-    assert [a.source.line for a in articles if a.source] == lines[:-1]
+    assert [r.source.line for r in records[:-1] if isinstance(r, Article) and r.source] == (
+        lines[:-1]
+    )
     err = records[-1]
     assert isinstance(err, MalformedRecordError) and err.record == 151
     assert err.line == lines[-1]
     assert f"record 151, line {lines[-1]}: record without a PMID" in str(err)
-
-
-def _starts(data: bytes, tag: bytes) -> list[int]:
-    out, i = [], data.find(tag)
-    while i >= 0:
-        out.append(i)
-        i = data.find(tag, i + 1)
-    return out
