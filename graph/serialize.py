@@ -34,7 +34,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
-from itertools import groupby, islice
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -706,7 +706,12 @@ def jsonld_context() -> dict[str, Any]:
 
 
 def _jsonld_name(term: str) -> str:
+    if term.startswith("<urn:") and not _URN_PREFIXES:  # (most subjects: no name to find)
+        return term[1:-1]
     return _compact(term) or term[1:-1]
+
+
+_URN_PREFIXES = any(ns.startswith("urn:") for ns in _PREFIX_OF_NS)
 
 
 def write_jsonld(lines: Iterable[str], path: Path | str) -> int:
@@ -773,41 +778,99 @@ def _jsonld_head() -> str:
 _JSONLD_TAIL = "\n  ]\n}\n"
 
 
+_JSON_SPECIAL = re.compile(r'[\x00-\x1f"\\]')
+"""What ``json.dumps(..., ensure_ascii=False)`` escapes in a string."""
+
+
+def _json_string(text: str) -> str:
+    """``text`` as ``json.dumps(text, ensure_ascii=False)`` writes it (quoted directly when
+    nothing in it needs an escape)."""
+    if _JSON_SPECIAL.search(text) is None:
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _jsonld_nodes(lines: Iterable[str], fh: IO[str], lead: str = _JSONLD_LEAD) -> int:
     """Write the nodes of sorted N-Triples lines, one a line, with :data:`_JSONLD_SEPARATOR`
-    between them and ``lead`` before the first."""
-    names: dict[str, str] = {}
+    between them and ``lead`` before the first.
 
-    def name(term: str) -> str:
+    Each node is the text ``json.dumps(node, ensure_ascii=False, sort_keys=True)`` gives
+    for its dict, written from the terms directly: a literal's N-Triples form is already its
+    JSON string unless it holds an escape or a control character, and names are turned
+    into JSON once and remembered (a quarter less time than building the dicts).
+    """
+    names: dict[str, tuple[str, str]] = {}  # term -> its compact name, and that as JSON
+    ids: dict[str, str] = {}  # an IRI object term (not urn:) -> its value's JSON
+    heads: dict[str, str] = {}  # what follows a literal's quotes -> its value's JSON head
+
+    def name(term: str) -> tuple[str, str]:
         known = names.get(term)
         if known is None:
-            known = _jsonld_name(term)
+            compact = _jsonld_name(term)
+            known = (compact, _json_string(compact))
             if not term.startswith("<urn:"):
                 names[term] = known
         return known
 
-    def value(term: str) -> dict[str, str]:
+    def value(term: str) -> str:
         if term[0] == "<":
-            return {"@id": name(term)}
+            known = ids.get(term)
+            if known is None:
+                known = f'{{"@id": {name(term)[1]}}}'
+                if not term.startswith("<urn:"):
+                    ids[term] = known
+            return known
         end = term.rfind('"')
         lexical = term[1:end]
-        out: dict[str, str] = {"@value": _unescape(lexical) if "\\" in lexical else lexical}
+        if "\\" in lexical:
+            text = json.dumps(_unescape(lexical), ensure_ascii=False)
+        elif _JSON_SPECIAL.search(lexical) is not None:
+            text = json.dumps(lexical, ensure_ascii=False)
+        else:
+            text = f'"{lexical}"'
         rest = term[end + 1 :]
-        if rest.startswith("^^<"):
-            out["@type"] = name(rest[2:])
-        elif rest.startswith("@"):
-            out["@language"] = rest[1:]
-        return out
+        head = heads.get(rest)
+        if head is None:
+            if rest.startswith("^^<"):
+                head = f'{{"@type": {name(rest[2:])[1]}, "@value": '
+            elif rest.startswith("@"):
+                head = f'{{"@language": {_json_string(rest[1:])}, "@value": '
+            else:
+                head = '{"@value": '
+            heads[rest] = head
+        return f"{head}{text}}}"
+
+    def node(subject: str, groups: list[tuple[str, list[str]]]) -> str:
+        entries = [("@id", '"@id"', _json_string(_jsonld_name(subject)))]
+        for pred, objs in groups:
+            if pred == _RDF_TYPE:
+                types = ", ".join([name(o)[1] for o in objs])
+                entries.append(("@type", '"@type"', f"[{types}]"))
+            else:
+                key, key_json = name(pred)
+                entries.append((key, key_json, f"[{', '.join([value(o) for o in objs])}]"))
+        entries.sort()  # (the keys differ, so only they decide the order)
+        return "{" + ", ".join([f"{key_json}: {text}" for _, key_json, text in entries]) + "}"
 
     nodes = 0
-    for subject, group in groupby((parse_nt_line(line) for line in lines), key=lambda t: t[0]):
-        node: dict[str, Any] = {"@id": _jsonld_name(subject)}
-        for pred, objs in groupby(group, key=lambda t: t[1]):
-            if pred == _RDF_TYPE:
-                node["@type"] = [name(o) for _, _, o in objs]
-            else:
-                node[name(pred)] = [value(o) for _, _, o in objs]
+    subject: str | None = None
+    predicate: str | None = None
+    groups: list[tuple[str, list[str]]] = []
+    objects: list[str] = []
+    for line in lines:
+        s, p, rest = line.split(" ", 2)
+        if s != subject:
+            if subject is not None:
+                fh.write(_JSONLD_SEPARATOR if nodes else lead)
+                fh.write(node(subject, groups))
+                nodes += 1
+            subject, predicate, groups = s, None, []
+        if p != predicate:
+            predicate, objects = p, []
+            groups.append((p, objects))
+        objects.append(rest.rstrip("\n")[:-2])
+    if subject is not None:
         fh.write(_JSONLD_SEPARATOR if nodes else lead)
-        fh.write(json.dumps(node, ensure_ascii=False, sort_keys=True))
+        fh.write(node(subject, groups))
         nodes += 1
     return nodes

@@ -27,9 +27,10 @@ from graph.serialize import (
     triple_blocks,
     triples_of,
     turtle_piece,
+    write_jsonld,
     write_ntriples,
 )
-from graph.vocab import FABIO, PREFIXES, work_iri
+from graph.vocab import FABIO, PREFIXES, RDF, XSD, work_iri
 from pipelines.build import BuildOptions, build
 from pipelines.readers.pubmed_xml import read_pubmed_xml
 from tests.conftest import FIXTURES, SEED, SEED_DOI, SEED_IRI, SEED_REFERENCE_TITLES, SEED_TITLE
@@ -418,3 +419,37 @@ def test_turtle_written_in_pieces_is_the_turtle_written_whole(tmp_path: Path, pa
     assert (tmp_path / "joined.ttl").read_bytes() == whole
     assert whole.count(b"@prefix ") == len(PREFIXES)  # one header, citegraph's
     assert whole.startswith(b"@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n")
+
+
+def test_jsonld_nodes_are_the_json_of_their_dicts(tmp_path: Path) -> None:
+    """The JSON-LD writer writes each node's text itself: it must be exactly what
+    ``json.dumps(node, ensure_ascii=False, sort_keys=True)`` writes (escapes, control
+    characters, language tags, datatypes, several types), and hold the same graph."""
+    out = tmp_path / "build"
+    build([FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"], BuildOptions(out=out, html=False))
+    a, title = "<urn:uuid:00000000-0000-5000-8000-000000000001>", f"<{NS['dcterms'].title}>"
+    texts = [('say "hi"\\ \n\r\t', None), ("caf\u00e9 \U0001f600 \x01\x1f", "en"), ("2025", None)]
+    odd = [f"{a} {title} {literal(t, lang=lang)} .\n" for t, lang in texts]
+    odd.append(f'{a} <{NS["dcterms"].date}> "2025-01-02"^^<{XSD.date}> .\n')
+    odd += [f"{a} <{RDF.type}> <{FABIO.JournalArticle}> .\n", f"{a} <{RDF.type}> <urn:x:T> .\n"]
+    nt = tmp_path / "all.nt"
+    lines = sorted(set(odd) | set((out / "graph.nt").read_text(encoding="utf-8").splitlines(True)))
+    write_ntriples(lines, nt)
+    with nt.open(encoding="utf-8") as fh:
+        nodes = write_jsonld(fh, tmp_path / "all.jsonld")
+    text = (tmp_path / "all.jsonld").read_text(encoding="utf-8")
+    body = text[text.index('"@graph": [') :].splitlines()[1:-2]
+    assert len(body) == nodes > 100
+    for line in body:
+        node = line.strip().removesuffix(",")
+        assert node == json.dumps(json.loads(node), ensure_ascii=False, sort_keys=True)
+    odd_node = json.loads(next(line for line in body if a[1:-1] in line).strip().rstrip(","))
+    assert odd_node["@type"] == ["fabio:JournalArticle", "urn:x:T"]
+    assert {"@language": "en", "@value": "caf\u00e9 \U0001f600 \x01\x1f"} in odd_node[
+        "dcterms:title"
+    ]
+    assert {"@value": 'say "hi"\\ \n\r\t'} in odd_node["dcterms:title"]
+    assert isomorphic(
+        rdflib.Graph().parse(nt, format="nt"),
+        rdflib.Graph().parse(tmp_path / "all.jsonld", format="json-ld"),
+    )
