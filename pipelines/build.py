@@ -21,6 +21,7 @@ import copy
 import gc
 import itertools
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -60,7 +61,15 @@ from graph.vocab import (
 from pipelines.identity import IdentityMap, TitleMatcher
 from pipelines.readers import RecordResult, detect
 
-__all__ = ["BuildOptions", "BuildResult", "Builder", "Skip", "build", "iter_input_files"]
+__all__ = [
+    "BuildOptions",
+    "BuildResult",
+    "Builder",
+    "Skip",
+    "build",
+    "iter_input_files",
+    "usable_cpus",
+]
 
 _SAMEAS = iri(str(SCHEMA.sameAs))
 _TYPE = iri(str(RDF.type))
@@ -334,7 +343,8 @@ class Builder:
         the same as with one process. Inputs of :data:`PREFETCH_BYTES` or more are parsed
         in a worker process even with one job (one file at a time, ahead of this process,
         which turns the records into triples and the graph meanwhile): the same output,
-        with parsing moved to the other core.
+        with parsing moved to the other core. On one CPU (see :func:`usable_cpus`) they are
+        parsed here: a worker would only add the cost of sending the records over.
         """
         with _rare_collections():
             self._add_inputs(inputs, on_record, jobs)
@@ -344,7 +354,9 @@ class Builder:
     ) -> None:
         items = list(iter_input_files(inputs))
         files = [item for item in items if not isinstance(item, Skip)]
-        workers = (jobs > 1 and len(files) >= 2) or _input_bytes(files) >= PREFETCH_BYTES
+        workers = (jobs > 1 and len(files) >= 2) or (
+            _input_bytes(files) >= PREFETCH_BYTES and usable_cpus() > 1
+        )
         if not workers:
             for item in items:
                 if isinstance(item, Skip):
@@ -431,6 +443,20 @@ PREFETCH_BYTES = 4_000_000
 process (see :meth:`Builder.add_inputs`)."""
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask (as ``taskset`` or a container's
+    cpuset sets it) where the system has one, else the machine's count.
+
+    Example:
+        >>> usable_cpus() >= 1
+        True
+    """
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return len(affinity(0))
+    return os.cpu_count() or 1
+
+
 def _input_bytes(files: Iterable[tuple[Path, str]]) -> int:
     total = 0
     for path, _ in files:
@@ -495,11 +521,12 @@ def _write_outputs(
     out.mkdir(parents=True, exist_ok=True)
     nt = out / "graph.nt"
     outputs: dict[str, Path] = {"ntriples": nt}
-    big = sorter.added >= PARALLEL_SERIALISE_TRIPLES
+    big = sorter.added >= PARALLEL_SERIALISE_TRIPLES and usable_cpus() > 1
     sorter.seal()
     # A big build writes the graph files (metrics, GraphML, HTML, exports: no triples
     # needed) in a forked process while this one writes graph.nt, then Turtle (in two
-    # pieces) and JSON-LD from graph.nt in forked processes side by side.
+    # pieces) and JSON-LD from graph.nt in forked processes side by side. On one CPU
+    # everything is written here, one after the other: forks would only take turns.
     graph_files = _GraphFiles(g, options, fork=big)
     jobs: list[tuple[Literal["turtle", "jsonld"], Path]] = [("turtle", out / "graph.ttl")]
     jobs += [("jsonld", out / "graph.jsonld")] * options.jsonld

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -165,3 +166,42 @@ def test_a_failing_graph_export_in_the_forked_process_fails_the_build(
         build([FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"], BuildOptions(out=tmp_path))
     assert not (tmp_path / "report.json").exists()
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_on_one_cpu_a_big_build_runs_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pinned to one CPU (as taskset or a one-CPU container does), a build big enough for
+    the parse worker and the forked writers uses neither: they would only take turns with
+    this process. The files are the same bytes as the build made with them."""
+    import pipelines.build as build_module
+    import pipelines.parallel
+
+    inputs = [FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"]
+    monkeypatch.setattr(build_module, "PARALLEL_SERIALISE_TRIPLES", 0)
+    monkeypatch.setattr(build_module, "PREFETCH_BYTES", 0)
+    cpus = os.sched_getaffinity(0)
+    if len(cpus) > 1:  # the big path itself, for the bytes to compare with
+        build(inputs, BuildOptions(out=tmp_path / "two", exports=("csv",)))
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a helper process was started on one CPU")
+
+    monkeypatch.setattr(pipelines.parallel, "read_in_parallel", refused)
+    monkeypatch.setattr(build_module, "_serialise_in_parallel", refused)
+    monkeypatch.setattr(build_module, "_graph_files_child", refused)
+    os.sched_setaffinity(0, {min(cpus)})
+    try:
+        assert build_module.usable_cpus() == 1
+        result = build(inputs, BuildOptions(out=tmp_path / "one", exports=("csv",)))
+    finally:
+        os.sched_setaffinity(0, cpus)
+    assert result.articles == 120 and result.triples > 10_000  # (the fixture's 120 records)
+    if len(cpus) > 1:
+        names = sorted(p.name for p in (tmp_path / "two").iterdir())
+        assert names == sorted(p.name for p in (tmp_path / "one").iterdir())
+        for name in names:
+            if name != "report.json":  # it names its own directory
+                one, two = (tmp_path / d / name for d in ("one", "two"))
+                assert one.read_bytes() == two.read_bytes(), name
