@@ -295,8 +295,24 @@ def run_query(
     for key, value in params.items():
         subs[ox.Variable(key.replace("-", "_"))] = _term(query.param(key), key, value)
     start = time.perf_counter()
-    plan = split_order(query.text) if sorts_in_python(store) else None
-    result = _evaluate(store, plan.text if plan else query.text, subs)
+    out = _collect(store, query.text, subs, limit)
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def _collect(
+    store: ox.Store, text: str, subs: dict[ox.Variable, Any], limit: int | None
+) -> QueryResult:
+    """Run the query and collect its answer as plain values.
+
+    A frame of its own: :func:`check_query`'s parser leaves reference cycles that hold the
+    frames it was called from (tracebacks of the exceptions it raises and catches as it
+    goes), so the caller's frame may outlive the call until the cycle collector runs,
+    on whatever thread it next runs on. Pyoxigraph's results must be dropped on the thread
+    that made them; here they are, when this frame ends.
+    """
+    plan = split_order(text) if sorts_in_python(store) else None
+    result = _evaluate(store, plan.text if plan else text, subs)
     out = QueryResult()
     if isinstance(result, ox.QueryBoolean):
         out.boolean = bool(result)
@@ -308,12 +324,11 @@ def run_query(
             else:
                 ordered = sort_rows([tuple(sol) for sol in result], out.variables, plan)
                 if ordered is None:  # not sortable outside the engine: run it as written
-                    result = _evaluate(store, query.text, subs)
+                    result = _evaluate(store, text, subs)
                     ordered = [tuple(sol) for sol in result]
                 out.rows = ordered[:limit]
     else:
         out.triples = list(result)
-    out.seconds = time.perf_counter() - start
     return out
 
 
