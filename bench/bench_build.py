@@ -155,6 +155,24 @@ def _run(args: list[str]) -> dict[str, float]:
     return figures
 
 
+def _builds(src: Path, out: Path, runs: int, *flags: str) -> list[dict[str, float]]:
+    """The figures of ``runs`` (at least one) citegraph builds of ``src`` into ``out``."""
+    args = [str(src), "--child", "citegraph", *flags, "--out", str(out)]
+    return [_run(args) for _ in range(max(1, runs))]
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The median run by wall time (the one reported)."""
+    return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+
+
+def _runs_note(runs: list[dict[str, float]]) -> str:
+    """``; median of N runs: a, b, c s`` (nothing for one run)."""
+    if len(runs) < 2:
+        return ""
+    return f"; median of {len(runs)} runs: " + ", ".join(f"{r['seconds']:.1f}" for r in runs) + " s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("file", nargs="?", default=str(DEFAULT))
@@ -185,38 +203,33 @@ def main() -> None:
         raise SystemExit(f"benchmark input not found: {src}")
     work = Path(tempfile.mkdtemp(prefix="citegraph-bench-"))
     try:
-        runs = [_run([str(src), "--child", "citegraph", "--out", str(work / "one")])
-                for _ in range(max(1, ns.runs))]  # fmt: skip
-        one = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]  # the median run
+        runs = _builds(src, work / "one", ns.runs)
+        one = _median(runs)
         rate = one["articles"] / one["seconds"]
         print(f"file: {src.name}")
         print(
             f"citegraph build   : {one['articles']:,} articles, {one['triples']:,} triples, "
             f"{one['nodes']:,} nodes, {one['edges']:,} edges in {one['seconds']:.1f} s = "
             f"{rate:,.0f} articles/s, peak RSS {one['peak_rss_mb']:.0f} MB (largest helper process "
-            f"{one['child_peak_rss_mb']:.0f} MB)"
-            + (f"; median of {len(runs)} runs: "
-               + ", ".join(f"{r['seconds']:.1f}" for r in runs) + " s" if len(runs) > 1 else "")
-        )  # fmt: skip
+            f"{one['child_peak_rss_mb']:.0f} MB)" + _runs_note(runs)
+        )
         cpu = one["cpu_seconds"]
         print(
             f"citegraph CPU     : {cpu:.1f} s in all its processes (the parse worker, GNU "
             f"sort/cut/uniq, the forked writers) = {one['articles'] / cpu:,.0f} articles per "
             f"CPU-second, {cpu / one['seconds']:.1f} cores busy on average"
         )
-        if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
-            pinned = [_run([str(src), "--child", "citegraph", "--one-core", "--out",
-                            str(work / "one-core")]) for _ in range(max(1, ns.runs))]  # fmt: skip
-            solo = sorted(pinned, key=lambda r: r["seconds"])[len(pinned) // 2]
+        from pipelines.build import usable_cpus
+
+        if hasattr(os, "sched_setaffinity") and usable_cpus() > 1:
+            pinned = _builds(src, work / "one-core", ns.runs, "--one-core")
+            solo = _median(pinned)
             print(
                 f"citegraph, 1 core : the same build pinned to one CPU (no helper process gets "
                 f"another): {solo['seconds']:.1f} s = {solo['articles'] / solo['seconds']:,.0f} "
                 f"articles/s, CPU {solo['cpu_seconds']:.1f} s, peak RSS "
-                f"{solo['peak_rss_mb']:.0f} MB"
-                + (f"; median of {len(pinned)} runs: "
-                   + ", ".join(f"{r['seconds']:.1f}" for r in pinned) + " s"
-                   if len(pinned) > 1 else "")
-            )  # fmt: skip
+                f"{solo['peak_rss_mb']:.0f} MB" + _runs_note(pinned)
+            )
         if ns.copies > 1:
             copies = []
             for i in range(ns.copies):

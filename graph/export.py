@@ -170,15 +170,11 @@ def _write_graphml(g: nx.DiGraph[str], path: Path) -> list[Path]:
             ids[name] = found = f"d{len(decls)}"
             decls.append(f'  <key id="{found}" for="{scope}" attr.name={_xml_attr(name)} '
                          f'attr.type="{_GRAPHML_TYPES.get(kind, "string")}" />\n')  # fmt: skip
-    special = _XML_SPECIAL.search
     text = _xml_text
 
     def data(ids: dict[str, str], attrs: dict[str, Any], indent: str) -> str:
-        return "".join([
-            f'{indent}<data key="{ids[k]}">'
-            f"{v if type(v) is str and special(v) is None else text(v)}</data>\n"
-            for k, v in attrs.items()
-        ])  # fmt: skip
+        return "".join([f'{indent}<data key="{ids[k]}">{text(v)}</data>\n'
+                        for k, v in attrs.items()])  # fmt: skip
 
     node_ids, edge_ids = key_ids["node"], key_ids["edge"]
     with atomic_write(path) as fh:

@@ -517,6 +517,7 @@ def write_ntriple_blocks(blocks: Iterable[list[str]], path: Path | str) -> int:
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 _PREFIX_OF_NS = {ns: prefix for prefix, ns in PREFIXES.items()}
 _RDF_TYPE = f"<{RDF.type}>"
+_URN_PREFIXES = any(ns.startswith("urn:") for ns in _PREFIX_OF_NS)
 
 
 def _compact(term: str) -> str | None:
@@ -525,6 +526,8 @@ def _compact(term: str) -> str | None:
     Every citegraph namespace ends in ``/`` or ``#``, so the namespace of an IRI is found by
     one dictionary look-up instead of a scan of the prefix table.
     """
+    if term.startswith("<urn:") and not _URN_PREFIXES:  # (most subjects: no name to find)
+        return None
     iri = term[1:-1]
     cut = max(iri.rfind("/"), iri.rfind("#")) + 1
     if cut == 0:
@@ -706,12 +709,7 @@ def jsonld_context() -> dict[str, Any]:
 
 
 def _jsonld_name(term: str) -> str:
-    if term.startswith("<urn:") and not _URN_PREFIXES:  # (most subjects: no name to find)
-        return term[1:-1]
     return _compact(term) or term[1:-1]
-
-
-_URN_PREFIXES = any(ns.startswith("urn:") for ns in _PREFIX_OF_NS)
 
 
 def write_jsonld(lines: Iterable[str], path: Path | str) -> int:
@@ -822,12 +820,7 @@ def _jsonld_nodes(lines: Iterable[str], fh: IO[str], lead: str = _JSONLD_LEAD) -
             return known
         end = term.rfind('"')
         lexical = term[1:end]
-        if "\\" in lexical:
-            text = json.dumps(_unescape(lexical), ensure_ascii=False)
-        elif _JSON_SPECIAL.search(lexical) is not None:
-            text = json.dumps(lexical, ensure_ascii=False)
-        else:
-            text = f'"{lexical}"'
+        text = _json_string(_unescape(lexical) if "\\" in lexical else lexical)
         rest = term[end + 1 :]
         head = heads.get(rest)
         if head is None:

@@ -127,6 +127,17 @@ def test_jobs_give_the_same_build_as_one_process(
     assert reports[0] == reports[1]
 
 
+def _assert_same_files(a: Path, b: Path) -> list[str]:
+    """Two build directories hold the same files, byte for byte (but report.json, which
+    names its own directory); return their names."""
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    for name in names:
+        if name != "report.json":
+            assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    return names
+
+
 def test_big_build_path_gives_the_same_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -142,13 +153,8 @@ def test_big_build_path_gives_the_same_files(
     monkeypatch.setattr(build_module, "QuadSorter", lambda: QuadSorter(chunk_lines=1000))
     result = build(inputs, BuildOptions(out=tmp_path / "big", exports=("csv",)))
     assert result.triples > 10_000 and result.nodes > 1000
-    names = sorted(p.name for p in (tmp_path / "small").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "big").iterdir())
+    names = _assert_same_files(tmp_path / "small", tmp_path / "big")
     assert "nodes.csv" in names and "graph.html" in names
-    for name in names:
-        if name != "report.json":  # it names its own directory
-            small, big = (tmp_path / d / name for d in ("small", "big"))
-            assert small.read_bytes() == big.read_bytes(), name
 
 
 def test_a_failing_graph_export_in_the_forked_process_fails_the_build(
@@ -199,9 +205,4 @@ def test_on_one_cpu_a_big_build_runs_in_this_process(
         os.sched_setaffinity(0, cpus)
     assert result.articles == 120 and result.triples > 10_000  # (the fixture's 120 records)
     if len(cpus) > 1:
-        names = sorted(p.name for p in (tmp_path / "two").iterdir())
-        assert names == sorted(p.name for p in (tmp_path / "one").iterdir())
-        for name in names:
-            if name != "report.json":  # it names its own directory
-                one, two = (tmp_path / d / name for d in ("one", "two"))
-                assert one.read_bytes() == two.read_bytes(), name
+        _assert_same_files(tmp_path / "two", tmp_path / "one")
