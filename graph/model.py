@@ -25,6 +25,8 @@ from typing import Any, cast
 __all__ = [
     "Article",
     "Author",
+    "Chemical",
+    "Grant",
     "Identifiers",
     "Journal",
     "Keyword",
@@ -265,6 +267,44 @@ class MeshHeading:
 
 
 @dataclass(frozen=True, slots=True)
+class Chemical:
+    """A substance the record is indexed with (PubMed's ChemicalList, MEDLINE ``RN``).
+
+    ``name`` is the name of the substance (or, when the source gives none, its registry
+    number); ``ui`` its MeSH UI (a descriptor ``D...`` or a supplementary concept ``C...``);
+    ``registry_number`` its CAS or EC number, ``None`` where the source gives ``0`` (none).
+
+    Example:
+        >>> Chemical("Antibodies, Viral", ui="D000914").ui
+        'D000914'
+    """
+
+    name: str
+    ui: str | None = None
+    registry_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A grant the work acknowledges: its number and the agency that awarded it.
+
+    Example:
+        >>> g = Grant(agency="Austrian Science Fund FWF", grant_id="J 3545", country="Austria")
+        >>> g.label()
+        'J 3545 Austrian Science Fund FWF'
+    """
+
+    agency: str | None = None
+    grant_id: str | None = None
+    acronym: str | None = None
+    country: str | None = None
+
+    def label(self) -> str:
+        """Grant number and agency, as one line."""
+        return " ".join(x for x in (self.grant_id, self.agency) if x)
+
+
+@dataclass(frozen=True, slots=True)
 class Reference:
     """One entry of a reference list.
 
@@ -365,8 +405,8 @@ class Article:
     publication_types: tuple[str, ...] = ()
     keywords: tuple[Keyword, ...] = ()
     mesh: tuple[MeshHeading, ...] = ()
-    chemicals: tuple[str, ...] = ()
-    grants: tuple[str, ...] = ()
+    chemicals: tuple[Chemical, ...] = ()
+    grants: tuple[Grant, ...] = ()
     related: tuple[RelatedArticle, ...] = ()
     references: tuple[Reference, ...] = ()
     source: Source | None = None
@@ -433,6 +473,6 @@ def _constructor_pickling(cls: type[Any]) -> None:
 
 
 for _cls in (Identifiers, Author, Journal, PubDate, Keyword, MeshQualifier, MeshHeading,
-             Reference, RelatedArticle, Source, Article):  # fmt: skip
+             Chemical, Grant, Reference, RelatedArticle, Source, Article):  # fmt: skip
     _constructor_pickling(_cls)
 del _cls

@@ -30,7 +30,10 @@ What is read, from ``front`` (``sub-article`` and ``response`` are left out):
   electronic publication when it has one, and that date is the most precise;
 * ``volume``, ``issue``, ``fpage``/``lpage``, ``elocation-id`` -> ``article_number``,
   ``article-type`` -> ``publication_types``, ``kwd-group`` keywords (owner:
-  ``kwd-group-type``), ``xml:lang`` -> ``language`` (as written, lower-cased: "en").
+  ``kwd-group-type``), ``xml:lang`` -> ``language`` (as written, lower-cased: "en");
+* ``funding-group``: each ``award-group`` gives one :class:`~graph.model.Grant` per
+  ``award-id`` (one without a number when it has none), the agency being its
+  ``funding-source`` (the ``institution`` names in it, without the funder-id).
 
 The ``ref-list``: each ``ref`` with a ``mixed-citation``, ``element-citation``, ``citation``
 or ``nlm-citation`` is one :class:`~graph.model.Reference` (the first citation of a ``ref``
@@ -71,6 +74,7 @@ from graph.errors import MalformedRecordError, UnreadableInputError
 from graph.model import (
     Article,
     Author,
+    Grant,
     Identifiers,
     Journal,
     Keyword,
@@ -404,6 +408,7 @@ def _article(
         language=language or None,
         publication_types=(article_type,) if article_type else (),
         keywords=_keywords(meta),
+        grants=_grants(meta),
         references=_references(el),
         source=Source(file, FORMAT, record, line),
     )
@@ -712,6 +717,25 @@ def _keywords(meta: etree._Element) -> tuple[Keyword, ...]:
             if text and text.rstrip("."):
                 out.append(Keyword(text.rstrip("."), owner=owner))
     return tuple(out)
+
+
+def _grants(meta: etree._Element) -> tuple[Grant, ...]:
+    out: list[Grant] = []
+    for group in meta.iter("award-group"):
+        names = [_funder(source) for source in group.iterfind("funding-source")]
+        agency = "; ".join(n for n in names if n) or None
+        numbers: list[str | None] = [t for a in group.iterfind("award-id") if (t := _text(a))]
+        out.extend(Grant(agency=agency, grant_id=n) for n in numbers or [None] if agency or n)
+    return tuple(dict.fromkeys(out))
+
+
+def _funder(source: etree._Element) -> str | None:
+    """The name of a ``funding-source``: its ``institution`` names, else its own text
+    without the ``institution-id`` (a funder registry DOI is not a name)."""
+    names = [t for i in source.iter("institution") if (t := _text(i))]
+    if names:
+        return ", ".join(names)
+    return _plain(element_text(source, skip=lambda x: local_name(x.tag) == "institution-id"))
 
 
 # --- references ----------------------------------------------------------------------

@@ -22,8 +22,10 @@ record read from either format gives the same fields where both carry the inform
 * ``MH`` "Diabetes Mellitus, Type 2/*drug therapy/genetics": "/" separates qualifiers, "*"
   marks a major descriptor or qualifier; the heading is major when either is (as the XML
   reader has it). MEDLINE gives no descriptor or qualifier UIs, so ``ui`` is ``None``;
-* ``RN`` "0 (Antineoplastic Agents)" gives the substance name (XML ``NameOfSubstance``);
-  ``GR`` "GrantID/Acronym/Agency/Country" gives "GrantID Agency" (the XML reader's form);
+* ``RN`` "0 (Antineoplastic Agents)" gives the substance name (XML ``NameOfSubstance``)
+  and its registry number (none for "0"); MEDLINE gives no substance UI;
+  ``GR`` "GrantID/Acronym/Agency/Country" gives a :class:`~graph.model.Grant`
+  (:func:`parse_grant`);
 * the comments-corrections tags (``CIN``, ``CON``, ``EIN``, ``EFR``, ``RIN``, ``ROF``, ...)
   give :class:`~graph.model.RelatedArticle` named with the XML ``RefType`` values, text =
   the XML ``RefSource`` ("Am Fam Physician. 2010 Jun 1;81(11):1330-2"); as in the XML
@@ -74,6 +76,8 @@ from graph.errors import MalformedRecordError, UnreadableInputError
 from graph.model import (
     Article,
     Author,
+    Chemical,
+    Grant,
     Identifiers,
     Journal,
     Keyword,
@@ -88,7 +92,7 @@ from graph.model import (
 )
 from pipelines.references import split_pages
 
-__all__ = ["parse_medline", "read_medline", "sniff_medline"]
+__all__ = ["parse_grant", "parse_medline", "read_medline", "sniff_medline"]
 
 FORMAT = "medline"
 
@@ -523,27 +527,48 @@ def _mesh(value: str) -> MeshHeading | None:
     return MeshHeading(name, major=star or any(q.major for q in quals), qualifiers=quals)
 
 
-def _grant(value: str) -> str:
-    """``"U10 HD041267/HD/NICHD NIH HHS/United States"`` -> ``"U10 HD041267 NICHD NIH HHS"``.
+def parse_grant(value: str) -> Grant | None:
+    """A MEDLINE ``GR`` value (also a PubMed page's "Grants and funding" line) as a grant.
 
     GR is GrantID/Acronym/Agency/Country with empty parts left out; a grant id may hold "/"
-    itself ("076053/Z/04/Z/Wellcome Trust/United Kingdom").
+    itself ("076053/Z/04/Z/Wellcome Trust/United Kingdom"); with two parts there is no grant
+    id (Agency/Country), with one only the agency.
+
+    Example:
+        >>> g = parse_grant("U10 HD041267/HD/NICHD NIH HHS/United States")
+        >>> g.grant_id, g.acronym, g.agency, g.country
+        ('U10 HD041267', 'HD', 'NICHD NIH HHS', 'United States')
+        >>> parse_grant("076053/Z/04/Z/Wellcome Trust/United Kingdom").grant_id
+        '076053/Z/04/Z'
     """
-    parts = value.split("/")
+    parts = [p.strip() for p in value.split("/")]
     if len(parts) < 3:
-        return " ".join(p.strip() for p in parts if p.strip())
-    agency = parts[-2].strip()
+        named = [p for p in parts if p]
+        if not named:
+            return None
+        return Grant(agency=named[0], country=named[1] if len(named) > 1 else None)
+    agency, country = parts[-2] or None, parts[-1] or None
     rest = parts[:-2]
-    if len(rest) >= 2 and _ACRONYM.match(rest[-1].strip()):
-        rest = rest[:-1]
-    grant_id = "/".join(rest).strip().strip("/").strip()
-    return " ".join(x for x in (grant_id, agency) if x)
+    acronym = None
+    if len(rest) >= 2 and _ACRONYM.match(rest[-1]):
+        acronym = rest.pop()
+    grant_id = "/".join(rest).strip("/").strip() or None
+    if agency is None and grant_id is None:
+        return None
+    return Grant(agency=agency, grant_id=grant_id, acronym=acronym, country=country)
 
 
-def _chemical(value: str) -> str:
-    """``"0 (Antineoplastic Agents)"`` -> the name of substance; a bare number stays."""
+def _chemical(value: str) -> Chemical | None:
+    """``"0 (Antineoplastic Agents)"`` -> the substance (no registry number: "0"); a bare
+    number is the registry number and stands for the name too."""
+    value = value.strip()
+    if not value:
+        return None
     m = _RN.match(value)
-    return m.group(1).strip() if m else value
+    if m is None:
+        return Chemical(value, registry_number=None if value == "0" else value)
+    number = value[: m.start(1) - 1].strip()
+    return Chemical(m.group(1).strip(), registry_number=None if number == "0" else number)
 
 
 def _related(tag: str, value: str) -> RelatedArticle | None:
@@ -683,7 +708,7 @@ def _build(
         keywords=_keywords(f),
         mesh=tuple(h for v in f.every("MH") if (h := _mesh(v)) is not None),
         chemicals=tuple(c for v in f.every("RN") if (c := _chemical(v))),
-        grants=tuple(g for v in f.every("GR") if (g := _grant(v))),
+        grants=tuple(g for v in f.every("GR") if (g := parse_grant(v))),
         related=tuple(r for t, v in f.pairs(_RELATION_TAGS) if (r := _related(t, v)) is not None),
         source=source,
         pmid_version=version,

@@ -32,6 +32,7 @@ from graph.errors import MalformedRecordError, UnknownFormatError, UnreadableInp
 from graph.model import (
     Article,
     Author,
+    Chemical,
     Identifiers,
     Journal,
     Keyword,
@@ -44,6 +45,7 @@ from graph.model import (
     normalize_pmcid,
     normalize_pmid,
 )
+from pipelines.readers.medline import parse_grant
 from pipelines.references import parse_reference, split_pages
 
 __all__ = [
@@ -663,8 +665,8 @@ def parse_pubmed_page(data: bytes, *, file: str) -> Iterator[RecordResult]:
         publication_types=ptypes,
         keywords=tuple(Keyword(k) for k in st.keywords),
         mesh=_mesh_lines(st.mesh),
-        chemicals=tuple(st.substances),
-        grants=tuple(st.grants),
+        chemicals=tuple(Chemical(name) for name in st.substances),
+        grants=tuple(g for line in st.grants if (g := parse_grant(line))),
         related=related,
         references=references,
         source=Source(file=file, format=PAGE_FORMAT, record=1, line=h.title_line),

@@ -33,6 +33,8 @@ from graph.errors import MalformedRecordError, UnreadableInputError
 from graph.model import (
     Article,
     Author,
+    Chemical,
+    Grant,
     Identifiers,
     Journal,
     Keyword,
@@ -158,9 +160,10 @@ def _record(
     el: etree._Element, file: str, record: int, shared: dict[Any, Any]
 ) -> Article | MalformedRecordError:
     """One ``PubmedArticle`` or ``PubmedBookArticle``. ``shared`` holds the MeSH headings,
-    journals and publication types made so far in the file: equal frozen values are made
-    once and shared by the records that have them (a baseline file's 288,000 headings are
-    66,000 distinct values, its 143,000 qualifiers 145). Building them costs less, and
+    chemicals, journals and publication types made so far in the file: equal frozen values
+    are made once and shared by the records that have them (a baseline file's 288,000
+    headings are 66,000 distinct values, its 143,000 qualifiers 145). Building them costs
+    less, and
     pickling a batch of records for another process writes each shared value once."""
     top = _kids(el)
     citation = top.get("MedlineCitation")
@@ -416,7 +419,7 @@ def _article(
     doi_hint = None
     article_number = None
     types: list[str] = []
-    grants: list[str] = []
+    grants: list[Grant] = []
     for child in article:
         tag = child.tag
         if tag == "ELocationID":
@@ -431,8 +434,9 @@ def _article(
             types.append(t)
     for g in _all(ak.get("GrantList"), "Grant"):
         gk = _kids(g)
-        grants.append(" ".join(x for x in (_plain(gk.get("GrantID")),
-                                            _plain(gk.get("Agency"))) if x))  # fmt: skip
+        grant = Grant(*(_text(gk.get(tag)) for tag in ("Agency", "GrantID", "Acronym", "Country")))
+        if grant.agency or grant.grant_id:
+            grants.append(grant)
     pagination = _kids(ak.get("Pagination"))
     first = _text(pagination.get("StartPage"))
     last = _text(pagination.get("EndPage"))
@@ -446,9 +450,16 @@ def _article(
     pubmed_data = top.get("PubmedData")
     chemicals = []
     for chem in _all(ck.get("ChemicalList"), "Chemical"):
-        for sub in chem.iterchildren("NameOfSubstance"):
-            if t := _text(sub):
-                chemicals.append(t)
+        kids = _kids(chem)
+        number = _text(kids.get("RegistryNumber"))
+        number = None if number == "0" else number
+        sub = kids.get("NameOfSubstance")
+        if name := _text(sub) or number:
+            key = ("chemical", name, (sub.get("UI") if sub is not None else None) or None, number)
+            chemical = shared.get(key)
+            if chemical is None:
+                chemical = shared[key] = Chemical(*key[1:])
+            chemicals.append(chemical)
     return Article(
         ids=_ids(pubmed_data, pmid, doi_hint),
         title=_text(ak.get("ArticleTitle")),

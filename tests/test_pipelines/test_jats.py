@@ -15,7 +15,7 @@ from rdflib import URIRef
 from typer.testing import CliRunner
 
 from graph.errors import InputError, MalformedRecordError
-from graph.model import Article, PubDate
+from graph.model import Article, Grant, PubDate
 from graph.vocab import PREFIXES
 from pipelines.cli import app
 from pipelines.readers import detect, read_head
@@ -33,6 +33,7 @@ PMC_EFETCH = (
 SPRINGER = FIXTURES / "pubchunks__pubmed_full_3.xml"  # element-citation, PMC front matter
 COPERNICUS = FIXTURES / "pubchunks__copernicus_1.xml"  # plain-text mixed-citation
 MDPI_LEGACY = FIXTURES / "pubchunks__mdpi_2.xml"  # NLM 2.3 legacy <citation>
+F1000 = FIXTURES / "pubchunks__f1000research_1.xml"  # funding-group, sub-articles
 NS = {k: rdflib.Namespace(v) for k, v in PREFIXES.items()}
 needs_shared = pytest.mark.skipif(not PMC_JATS.exists(), reason="needs ../shared/data")
 runner = CliRunner()
@@ -141,6 +142,26 @@ def test_copernicus_front_matter_and_no_break_spaces() -> None:
 
 
 @needs_shared
+def test_funding_groups_give_one_grant_per_award_id() -> None:
+    """F1000Research: an award-group with a plain funding-source and no award-id, and one
+    with two award-ids; Springer: an institution-wrap (the name, not the wrap's text)."""
+    assert _article(F1000).grants == (
+        Grant("rOpenSci"),
+        Grant("Agricultural Research Service", "2027-22000-039-00"),
+        Grant("Agricultural Research Service", "2072-22000-039-15-S"),
+    )
+    assert _article(SPRINGER).grants == (Grant("University of Leeds"),)
+
+
+@needs_shared
+def test_funder_registry_ids_are_not_part_of_the_funder_name() -> None:
+    a = _article(PMC_JATS / "pubchunks__plos_1.xml")
+    assert a.grants == (
+        Grant("Natural Sciences and Engineering Research Council of Canada", "1303409"),
+        Grant("Geological Society of America", "10536-14"),
+    )
+
+
 def test_kitchen_sink_orcid_collabs_and_byline() -> None:
     a = _article(PMC_JATS / "elife_tools__elife-kitchen-sink.xml")
     assert a.ids.doi == "10.7554/elife.00013" and a.ids.pii == "00013"

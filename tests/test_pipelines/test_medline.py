@@ -20,6 +20,8 @@ from typer.testing import CliRunner
 from graph.errors import InputError, MalformedRecordError, UnknownFormatError
 from graph.model import (
     Article,
+    Chemical,
+    Grant,
     Identifiers,
     Journal,
     Keyword,
@@ -32,7 +34,7 @@ from graph.vocab import PREFIXES, mesh_name_iri, mesh_name_pair_iri
 from pipelines.build import BuildOptions, build
 from pipelines.cli import app
 from pipelines.readers import detect, readers
-from pipelines.readers.medline import parse_medline, read_medline, sniff_medline
+from pipelines.readers.medline import parse_grant, parse_medline, read_medline, sniff_medline
 from pipelines.references import split_pages
 from tests.bibtex import bib_entries, bib_family
 from tests.conftest import DATA, FIXTURES, SHARED_DATA
@@ -113,7 +115,8 @@ def test_authors_affiliations_language_vernacular_title(rayyan: list[Article]) -
     )
     assert a.pub_date == PubDate(2017, 2)
     assert (a.first_page, a.last_page) == ("55", "64")
-    assert a.chemicals == ("Antineoplastic Agents",)  # RN - 0 (Antineoplastic Agents)
+    # RN - 0 (Antineoplastic Agents): "0" is no registry number
+    assert a.chemicals == (Chemical("Antineoplastic Agents"),)
 
 
 def test_title_continuation_lines_are_joined(rayyan: list[Article]) -> None:
@@ -221,9 +224,26 @@ def test_orcid_collective_author_pmc_grants() -> None:
     )  # fmt: skip
     assert a.authors[0].affiliations[0].startswith("From the *Department of Obstetrics")
     assert a.authors[-1].name == "Pelvic Floor Disorders Network" and a.authors[-1].collective
-    assert a.grants == ("U10 HD041267 NICHD NIH HHS",)  # GR GrantID/Acronym/Agency/Country
+    # GR - U10 HD041267/HD/NICHD NIH HHS/United States: GrantID/Acronym/Agency/Country
+    assert a.grants == (Grant("NICHD NIH HHS", "U10 HD041267", "HD", "United States"),)
     assert a.pub_date == PubDate(2016, text="2016 Jan-Feb")
     assert (a.first_page, a.last_page) == ("24", "28")
+
+
+def test_grants_with_slashes_in_their_number_and_registry_numbers() -> None:
+    """jabref's complete entry: GR "/076053/Z/04/Z/Wellcome Trust/United Kingdom" (a number
+    holding "/", an empty first part) and "076053/Wellcome Trust/United Kingdom"."""
+    (a,) = _articles(COMPLETE)
+    wellcome = ("Wellcome Trust", "United Kingdom")
+    assert [(g.grant_id, g.agency, g.country) for g in a.grants] == [
+        ("076053/Z/04/Z", *wellcome), ("076053", *wellcome),
+    ]  # fmt: skip
+    assert parse_grant("Wellcome Trust/United Kingdom") == Grant("Wellcome Trust", None, None,
+                                                                 "United Kingdom")  # fmt: skip
+    assert parse_grant("//") is None
+    # RN - 0 (Antineoplastic Agents), 0 (Biomarkers, Tumor): names, and "0" is no number
+    rayyan = {c for r in _articles(RAYYAN) for c in r.chemicals}
+    assert rayyan == {Chemical("Antineoplastic Agents"), Chemical("Biomarkers, Tumor")}
 
 
 def test_nbib_record_with_rare_tags() -> None:
@@ -242,7 +262,8 @@ def test_nbib_record_with_rare_tags() -> None:
                                 nlm_id="101586897")  # fmt: skip
     assert (a.volume, a.first_page, a.last_page, a.pub_date) == ("5", "67", None, PubDate(2016))
     assert a.keywords[0] == Keyword("Biomarkers", owner="NOTNLM")
-    assert a.chemicals == ("123456789",)  # RN without a substance name
+    # RN without a substance name: the number names it
+    assert a.chemicals == (Chemical("123456789", registry_number="123456789"),)
     assert a.publication_types == ("Journal Article", "Review")
 
 

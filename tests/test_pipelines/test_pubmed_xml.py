@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import InputError, MalformedRecordError
-from graph.model import Article, PubDate
+from graph.model import Article, Chemical, Grant, PubDate
 from pipelines.build import BuildOptions, build
 from pipelines.readers import detect
 from pipelines.readers.pubmed_xml import parse_pubmed_xml, read_pubmed_xml
@@ -50,6 +50,20 @@ def test_a_full_record_with_references() -> None:
     assert first.ordinal == 1 and first.ids.pmid == "20428908"
     assert first.raw.startswith("Santiago O, Gutierrez J, Sorlozano A, et al. Relation between")
     assert a.references[1].ids.pmcid == "PMC400374"
+
+
+def test_chemicals_and_grants_keep_their_uis_numbers_and_agencies() -> None:
+    """ChemicalList: RegistryNumber ("0" is none) and NameOfSubstance with its UI (a
+    descriptor D... or a supplementary concept C...); GrantList: all four parts."""
+    (a,) = _articles(FIXTURES / "metapub__pmid_28731372.xml")
+    assert a.chemicals == (
+        Chemical("Antibodies, Viral", ui="D000914"),
+        Chemical("Epstein-Barr Virus Nuclear Antigens", ui="D019309"),
+        Chemical("Cholecalciferol", ui="D002762", registry_number="1C6V77QF41"),
+        Chemical("EBV-encoded nuclear antigen 1", ui="C417029", registry_number="O5GA75RST7"),
+    )
+    assert a.grants == (Grant("Austrian Science Fund FWF", "J 3545", "FWF_", "Austria"),)
+    assert a.grants[0].label() == "J 3545 Austrian Science Fund FWF"
 
 
 def test_mathml_orcid_and_electronic_issn() -> None:
