@@ -4,9 +4,10 @@ Nodes are work IRIs. Every node has ``kind``: ``"article"`` (a work read from th
 ``"cited"`` (a cited work with an identifier) or ``"unresolved"`` (a cited work known only
 from its reference string), and ``label``; when known also ``title``, ``year`` (int),
 ``journal``, ``authors`` ("; "-joined), ``doi``, ``pmid``, ``pmcid``, ``abstract``,
-``keywords``. Edges run from citing to cited with ``relation="cites"``, ``provenance``
-(where the link came from: ``"page"``, ``"reference-list"``, ...) and ``ordinal``. Attribute
-values are never ``None`` or lists, so every exporter can write them.
+``keywords`` (and, from a build, ``mesh``, ``substances`` and ``funders``). Edges run from
+citing to cited with ``relation="cites"``, ``provenance`` (where the link came from:
+``"page"``, ``"reference-list"``, ...) and ``ordinal``. Attribute values are never ``None``
+or lists, so every exporter can write them.
 
 Example:
     >>> from graph.model import Article, Identifiers, Reference
@@ -98,6 +99,11 @@ def _article_attrs(article: Article) -> dict[str, Any]:
     _put(attrs, "keywords", "; ".join(k.text for k in article.keywords))
     if article.mesh:
         _put(attrs, "mesh", "; ".join(m.name for m in article.mesh))
+    if article.chemicals:
+        _put(attrs, "substances", "; ".join(c.name for c in article.chemicals))
+    if article.grants:
+        funders = dict.fromkeys(g.agency for g in article.grants if g.agency)
+        _put(attrs, "funders", "; ".join(funders))
     return attrs
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 import rdflib
 from rdflib import URIRef
 
-from graph.model import Article, Author, Identifiers, Journal, PubDate, Reference
+from graph.model import Article, Author, Chemical, Grant, Identifiers, Journal, PubDate, Reference
 from graph.vocab import (
     BIRO,
     C4O,
@@ -40,6 +40,7 @@ from graph.vocab import (
     SKOS,
     XSD,
     citation_iri,
+    grant_iri,
     id_iri,
     journal_iri,
     keyword_iri,
@@ -48,10 +49,12 @@ from graph.vocab import (
     mesh_name_pair_iri,
     mint_uuid,
     normalize_text,
+    organization_iri,
     person_iri,
     reference_iri,
     role_iri,
     source_iri,
+    substance_iri,
     unresolved_iri,
     work_iri,
 )
@@ -88,6 +91,17 @@ def _mesh_name_term(name: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def _keyword_term(text: str) -> str:
     return iri(keyword_iri(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _substance_term(chemical: Chemical) -> str:
+    return iri(substance_iri(chemical))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _organization_term(name: str) -> str | None:
+    org = organization_iri(name)
+    return iri(org) if org is not None else None
 
 
 def iri(value: str) -> str:
@@ -157,6 +171,10 @@ _PARTOF = iri(str(FRBR.partOf))
 _SAMEAS = iri(str(SCHEMA.sameAs))
 _POSITION = iri(str(SCHEMA.position))
 _INLANG = iri(str(SCHEMA.inLanguage))
+_FUNDING = iri(str(SCHEMA.funding))
+_FUNDER = iri(str(SCHEMA.funder))
+_GRANT = iri(str(SCHEMA.Grant))
+_IDENTIFIER = iri(str(SCHEMA.identifier))
 _CITES = iri(str(CITO.cites))
 _CITATION = iri(str(CITO.Citation))
 _CITING_ENTITY = iri(str(CITO.hasCitingEntity))
@@ -170,6 +188,7 @@ _WITHROLE = iri(str(PRO.withRole))
 _HELDBY = iri(str(PRO.isHeldBy))
 _DOCCONTEXT = iri(str(PRO.isDocumentContextFor))
 _AUTHOR = iri(str(PRO.author))
+_AFFILIATION = iri(str(PRO.relatesToOrganization))
 _HASNEXT = iri(str(OCO.hasNext))
 _PERSON = iri(str(FOAF.Person))
 _AGENT_ORG = iri(str(FOAF.Organization))
@@ -195,6 +214,8 @@ _SRCFORMAT = iri(str(CITEGRAPH.sourceFormat))
 _SRCFILE = iri(str(CITEGRAPH.sourceFile))
 _DERIVED = iri(str(PROV.wasDerivedFrom))
 _PROVENANCE = iri(str(CITEGRAPH.provenance))
+_SUBSTANCE = iri(str(CITEGRAPH.substance))
+_REGISTRY = iri(str(CITEGRAPH.registryNumber))
 _TRUE = f'"true"^^<{XSD.boolean}>'
 _FALSE = f'"false"^^<{XSD.boolean}>'
 
@@ -416,6 +437,14 @@ def article_triples(article: Article, keyer: WorkKeyer = work_iri) -> Iterator[T
             yield s, _SUBJECTTERM, pair
             if q.major:
                 yield s, _PRIMARYTERM, pair
+    for chemical in article.chemicals:
+        c = _substance_term(chemical)
+        yield s, _SUBSTANCE, c
+        yield c, _PREFLABEL, literal(chemical.name)
+        if chemical.registry_number:
+            yield c, _REGISTRY, literal(chemical.registry_number)
+    for grant in article.grants:
+        yield from _grant_triples(s, grant)
     for rel in article.related:
         pred = _RELATION.get(rel.relation)
         target = keyer(rel.ids)
@@ -455,6 +484,35 @@ def _author_triples(s: str, authors: tuple[Author, ...], *, complete: bool) -> I
             yield person, _FAMILY, literal(author.family)
         if author.given:
             yield person, _GIVEN, literal(author.given)
+        for affiliation in author.affiliations:
+            org = _organization(affiliation)
+            if org is not None:
+                yield role, _AFFILIATION, org[0]
+                yield from org[1]
+
+
+def _organization(name: str) -> tuple[str, tuple[Triple, ...]] | None:
+    """The term of the organisation ``name`` names and the triples that describe it."""
+    org = _organization_term(name)
+    if org is None:
+        return None
+    return org, ((org, _A, _AGENT_ORG), (org, _NAME, literal(name)))
+
+
+def _grant_triples(s: str, grant: Grant) -> Iterator[Triple]:
+    funder = _organization(grant.agency) if grant.agency else None
+    if funder is not None:
+        yield s, _FUNDER, funder[0]
+        yield from funder[1]
+    g = grant_iri(grant)
+    if g is None:
+        return
+    gt = iri(g)
+    yield s, _FUNDING, gt
+    yield gt, _A, _GRANT
+    yield gt, _IDENTIFIER, literal(grant.grant_id or "")
+    if funder is not None:
+        yield gt, _FUNDER, funder[0]
 
 
 def link_triples(citing: Identifiers, cited: Identifiers, provenance: str) -> Iterator[Triple]:

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
-from graph.model import Author, Identifiers, Journal, Reference, Source
+from graph.model import Author, Chemical, Grant, Identifiers, Journal, Reference, Source
 
 __all__ = [
     "BIRO",
@@ -49,6 +49,7 @@ __all__ = [
     "SKOS",
     "XSD",
     "citation_iri",
+    "grant_iri",
     "journal_iri",
     "keyword_iri",
     "mesh_iri",
@@ -56,10 +57,12 @@ __all__ = [
     "mesh_name_pair_iri",
     "mint_uuid",
     "normalize_text",
+    "organization_iri",
     "person_iri",
     "reference_iri",
     "role_iri",
     "source_iri",
+    "substance_iri",
     "unresolved_iri",
     "work_iri",
 ]
@@ -140,6 +143,7 @@ class PRO(DefinedNamespace):
     withRole: URIRef
     isHeldBy: URIRef
     isDocumentContextFor: URIRef
+    relatesToOrganization: URIRef
     author: URIRef
 
 
@@ -184,6 +188,9 @@ class SCHEMA(DefinedNamespace):
     sameAs: URIRef
     inLanguage: URIRef
     identifier: URIRef
+    funding: URIRef
+    funder: URIRef
+    Grant: URIRef
 
 
 class CITEGRAPH(DefinedNamespace):
@@ -202,6 +209,8 @@ class CITEGRAPH(DefinedNamespace):
     sourceFile: URIRef
     matchMethod: URIRef
     matchScore: URIRef
+    substance: URIRef
+    registryNumber: URIRef
 
 
 MESH = Namespace("http://id.nlm.nih.gov/mesh/")
@@ -385,6 +394,50 @@ def reference_iri(citing: str, ordinal: int) -> URIRef:
 def citation_iri(citing: str, cited: str) -> URIRef:
     """Return the IRI of the reified ``cito:Citation`` from ``citing`` to ``cited``."""
     return mint_uuid("citation", f"{citing}|{cited}")
+
+
+def organization_iri(name: str) -> URIRef | None:
+    """Return the ``urn:uuid:`` of an organisation named by an affiliation or a funding
+    agency (normalised text, so the same name gives one node), or ``None`` for no name.
+
+    Example:
+        >>> organization_iri("University of Leeds") == organization_iri("university of leeds.")
+        True
+    """
+    key = normalize_text(name)
+    return mint_uuid("organization", key) if key else None
+
+
+def grant_iri(grant: Grant) -> URIRef | None:
+    """Return the ``urn:uuid:`` of a grant, keyed by its agency and number; ``None`` for a
+    grant without a number (it cannot be told apart from the agency's other grants).
+
+    Example:
+        >>> a = grant_iri(Grant(agency="Wellcome Trust", grant_id="076053/Z/04/Z"))
+        >>> a == grant_iri(Grant(agency="wellcome trust", grant_id="076053 Z 04 Z"))
+        True
+        >>> grant_iri(Grant(agency="Wellcome Trust")) is None
+        True
+    """
+    number = normalize_text(grant.grant_id or "")
+    if not number:
+        return None
+    return mint_uuid("grant", f"{normalize_text(grant.agency or '')}|{number}")
+
+
+def substance_iri(chemical: Chemical) -> URIRef:
+    """Return the IRI of a substance: its MeSH IRI when the record gives a MeSH UI
+    (descriptor or supplementary concept), else a ``urn:uuid:`` of its normalised name.
+
+    Example:
+        >>> str(substance_iri(Chemical("Antibodies, Viral", ui="D000914")))
+        'http://id.nlm.nih.gov/mesh/D000914'
+        >>> str(substance_iri(Chemical("Antineoplastic Agents")))[:9]
+        'urn:uuid:'
+    """
+    if chemical.ui and _MESH_UI.match(chemical.ui):
+        return mesh_iri(chemical.ui)
+    return mint_uuid("substance", normalize_text(chemical.name))
 
 
 def mesh_iri(descriptor_ui: str, qualifier_ui: str | None = None) -> URIRef:

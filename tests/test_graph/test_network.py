@@ -32,3 +32,18 @@ def test_metrics_count_citation_edges_only(tmp_path: Path, layers: tuple[str, ..
         assert d["pagerank"] == pytest.approx(expected[n], abs=1e-8)
     article = next(n for n, d in g.nodes(data=True) if d.get("pmid") == "28731372")
     assert g.nodes[article]["references"] == 34
+
+
+def test_article_nodes_carry_substances_and_funders(tmp_path: Path) -> None:
+    """The record's ChemicalList and GrantList as node attributes (so GraphML and CSV
+    exports have them), and in the GraphML file itself."""
+    result = build([RECORD], BuildOptions(out=tmp_path, html=False))
+    assert result.graph is not None
+    (node,) = [d for _, d in result.graph.nodes(data=True) if d.get("pmid") == "28731372"]
+    assert node["substances"] == (
+        "Antibodies, Viral; Epstein-Barr Virus Nuclear Antigens; Cholecalciferol; "
+        "EBV-encoded nuclear antigen 1"
+    )
+    assert node["funders"] == "Austrian Science Fund FWF"
+    written = nx.read_graphml(tmp_path / "citations.graphml")
+    assert written.nodes["https://identifiers.org/pubmed:28731372"]["funders"] == node["funders"]

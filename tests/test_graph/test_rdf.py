@@ -453,3 +453,54 @@ def test_jsonld_nodes_are_the_json_of_their_dicts(tmp_path: Path) -> None:
         rdflib.Graph().parse(nt, format="nt"),
         rdflib.Graph().parse(tmp_path / "all.jsonld", format="json-ld"),
     )
+
+
+def test_substances_grants_and_affiliations_are_in_the_rdf(tmp_path: Path) -> None:
+    """A PubMed record's ChemicalList, GrantList and author affiliations, and a JATS
+    funding-group, as SPARQL sees them in the built graph.nt."""
+    pubmed = FIXTURES / "metapub__pmid_28731372.xml"
+    f1000 = FIXTURES / "pubchunks__f1000research_1.xml"
+    build([pubmed, f1000], BuildOptions(out=tmp_path, html=False, jsonld=False))
+    g = rdflib.Graph().parse(tmp_path / "graph.nt", format="nt")
+    work = URIRef("https://identifiers.org/pubmed:28731372")
+
+    def rows(query: str, **bindings: object) -> set[tuple[str, ...]]:
+        found = g.query(query, initNs=NS, initBindings=bindings)  # type: ignore[arg-type]
+        return {tuple(str(v) for v in row) for row in found}  # type: ignore[union-attr]
+
+    mesh = "http://id.nlm.nih.gov/mesh/"
+    assert rows(
+        "SELECT ?c ?name ?rn WHERE { ?w citegraph:substance ?c . ?c skos:prefLabel ?name "
+        "OPTIONAL { ?c citegraph:registryNumber ?rn } }", w=work,
+    ) == {
+        (f"{mesh}D000914", "Antibodies, Viral", "None"),
+        (f"{mesh}D019309", "Epstein-Barr Virus Nuclear Antigens", "None"),
+        (f"{mesh}D002762", "Cholecalciferol", "1C6V77QF41"),
+        (f"{mesh}C417029", "EBV-encoded nuclear antigen 1", "O5GA75RST7"),
+    }  # fmt: skip
+    grants = (
+        "SELECT ?funder ?number WHERE { ?w schema:funder ?f . ?f a foaf:Organization ; "
+        "foaf:name ?funder OPTIONAL { ?w schema:funding ?g . ?g a schema:Grant ; "
+        "schema:funder ?f ; schema:identifier ?number } }"
+    )
+    assert rows(grants, w=work) == {("Austrian Science Fund FWF", "J 3545")}
+    f1000_work = URIRef("https://doi.org/10.12688/f1000research.14013.2")
+    assert rows(grants, w=f1000_work) == {
+        ("rOpenSci", "None"),
+        ("Agricultural Research Service", "2027-22000-039-00"),
+        ("Agricultural Research Service", "2072-22000-039-15-S"),
+    }
+    assert len(set(g.objects(f1000_work, NS["schema"].funder))) == 2  # one node per agency
+
+    (article,) = list(read_pubmed_xml(pubmed))
+    assert isinstance(article, Article)
+    by_position = {}
+    for pos, name in g.query(
+        "SELECT ?pos ?name WHERE { ?r pro:isDocumentContextFor ?w ; schema:position ?pos ; "
+        "pro:relatesToOrganization ?o . ?o foaf:name ?name }",
+        initNs=NS,
+        initBindings={"w": work},
+    ):  # type: ignore[misc]
+        by_position.setdefault(int(pos), set()).add(str(name))
+    expected = {i: set(a.affiliations) for i, a in enumerate(article.authors, 1) if a.affiliations}
+    assert by_position == expected and len(expected) == 11
