@@ -167,6 +167,7 @@ _ISSN = iri(str(PRISM.issn))
 _EISSN = iri(str(PRISM.eIssn))
 _PMID = iri(str(FABIO.hasPubMedId))
 _PMCID = iri(str(FABIO.hasPubMedCentralId))
+_PII = iri(str(FABIO.hasPII))
 _PARTOF = iri(str(FRBR.partOf))
 _SAMEAS = iri(str(SCHEMA.sameAs))
 _POSITION = iri(str(SCHEMA.position))
@@ -273,6 +274,8 @@ def _ids_triples(s: str, ids: Identifiers, main: URIRef | None) -> Iterator[Trip
         yield s, _PMCID, literal(ids.pmcid)
     if ids.doi:
         yield s, _DOI, literal(ids.doi)
+    if ids.pii:
+        yield s, _PII, literal(ids.pii)
     for scheme in ("pmid", "pmcid", "doi"):
         value = getattr(ids, scheme)
         if value:

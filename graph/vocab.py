@@ -88,6 +88,7 @@ class FABIO(DefinedNamespace):
     hasPublicationYear: URIRef
     hasPubMedId: URIRef
     hasPubMedCentralId: URIRef
+    hasPII: URIRef
     hasSubjectTerm: URIRef
     hasPrimarySubjectTerm: URIRef
     hasNLMJournalTitleAbbreviation: URIRef

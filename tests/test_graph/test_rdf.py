@@ -504,3 +504,18 @@ def test_substances_grants_and_affiliations_are_in_the_rdf(tmp_path: Path) -> No
         by_position.setdefault(int(pos), set()).add(str(name))
     expected = {i: set(a.affiliations) for i, a in enumerate(article.authors, 1) if a.affiliations}
     assert by_position == expected and len(expected) == 11
+
+
+def test_a_publisher_item_identifier_is_written_as_fabio_has_pii() -> None:
+    """The nbib record's ``AID - ABR-5-67 [pii]`` and the Springer JATS article's
+    ``publisher-id`` (the readers' ``ids.pii``)."""
+    from pipelines.readers import detect
+
+    for path, work, pii in (
+        (FIXTURES / "jabref__NbibImporterTest.nbib", "pubmed:27169098", "ABR-5-67"),
+        (FIXTURES / "pubchunks__pubmed_full_3.xml", "pubmed:28405917", "9630"),
+    ):
+        (article,) = list(detect(path).read(path))
+        assert isinstance(article, Article) and article.ids.pii == pii
+        triples = set(article_triples(article))
+        assert (f"<https://identifiers.org/{work}>", f"<{FABIO.hasPII}>", f'"{pii}"') in triples
