@@ -182,6 +182,7 @@ def _node_record(node: Any, attrs: dict[str, Any], g: nx.DiGraph[Any]) -> dict[s
     rec["l"] = label if len(label) <= 60 else label[:59] + "…"
     for key, short in (("title", "t"), ("journal", "j"), ("authors", "a"), ("doi", "doi"),
                        ("pmid", "pmid"), ("pmcid", "pmcid"), ("keywords", "kw"),
+                       ("mesh", "me"), ("substances", "su"), ("funders", "fu"),
                        ("reference", "ref")):  # fmt: skip
         text = _text(attrs.get(key))
         if text is not None:

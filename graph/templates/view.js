@@ -268,6 +268,9 @@
     field(dl, "Year", n.yr);
     field(dl, "Abstract", n.ab);
     field(dl, "Keywords", n.kw);
+    field(dl, "MeSH terms", n.me);
+    field(dl, "Substances", n.su);
+    field(dl, "Funders", n.fu);
     field(dl, "DOI", n.doi);
     field(dl, "PMID", n.pmid);
     field(dl, "PMCID", n.pmcid);

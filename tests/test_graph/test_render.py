@@ -57,6 +57,7 @@ def test_seed_page_holds_the_six_works_and_five_citations(seed: nx.DiGraph[str])
     assert by_id[SEED_IRI]["doi"] == "10.4252/wjsc.v17.i7.106856"
     assert by_id[SEED_IRI]["yr"] == 2025
     assert len(by_id[SEED_IRI]["kw"].split("; ")) == 10
+    assert not {"me", "su", "fu"} & set(by_id[SEED_IRI])  # a page gives none of these
     cited = [n for n in data["nodes"] if n["id"] != SEED_IRI]
     assert sorted(n["t"] for n in cited) == sorted(SEED_REFERENCE_TITLES)
     index = [n["id"] for n in data["nodes"]]

@@ -180,6 +180,27 @@ def test_click_node_opens_panel_with_links_and_neighbours(seed_page: Loaded) -> 
     assert seed_page.errors == []
 
 
+def test_panel_shows_mesh_substances_and_funders(tmp_path: Path, open_page: Any) -> None:
+    """A built PubMed record (metapub's): its MeSH terms, ChemicalList and GrantList in the
+    details panel, as text."""
+    from pipelines.build import BuildOptions, build
+    from tests.conftest import FIXTURES
+
+    build([FIXTURES / "metapub__pmid_28731372.xml"], BuildOptions(out=tmp_path, jsonld=False))
+    loaded: Loaded = open_page(tmp_path / "graph.html")
+    click_node(loaded, node_index(loaded, "https://identifiers.org/pubmed:28731372"))
+    panel = loaded.page.locator("#panel dl")
+    terms = panel.locator("dt").all_text_contents()
+    values = dict(zip(terms, panel.locator("dd").all_text_contents(), strict=True))
+    assert values["Funders"] == "Austrian Science Fund FWF"
+    assert values["Substances"] == (
+        "Antibodies, Viral; Epstein-Barr Virus Nuclear Antigens; Cholecalciferol; "
+        "EBV-encoded nuclear antigen 1"
+    )
+    assert len(values["MeSH terms"].split("; ")) == 11
+    assert loaded.errors == []
+
+
 def test_click_edge_shows_provenance(seed_page: Loaded, seed: nx.DiGraph[str]) -> None:
     mid = seed_page.js("() => window.citegraph.network.body.edges[0].edgeType.getPoint(0.5)")
     click_canvas_point(seed_page, mid)
