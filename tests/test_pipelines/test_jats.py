@@ -141,7 +141,6 @@ def test_copernicus_front_matter_and_no_break_spaces() -> None:
     assert a.publication_types == ()  # the article carries no article-type
 
 
-@needs_shared
 def test_funding_groups_give_one_grant_per_award_id() -> None:
     """F1000Research: an award-group with a plain funding-source and no award-id, and one
     with two award-ids; Springer: an institution-wrap (the name, not the wrap's text)."""
@@ -162,6 +161,7 @@ def test_funder_registry_ids_are_not_part_of_the_funder_name() -> None:
     )
 
 
+@needs_shared
 def test_kitchen_sink_orcid_collabs_and_byline() -> None:
     a = _article(PMC_JATS / "elife_tools__elife-kitchen-sink.xml")
     assert a.ids.doi == "10.7554/elife.00013" and a.ids.pii == "00013"
