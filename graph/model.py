@@ -286,7 +286,9 @@ class Chemical:
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """A grant the work acknowledges: its number and the agency that awarded it.
+    """A grant the work acknowledges: its number and the agency that awarded it;
+    ``funder_id`` is the agency's Crossref Funder Registry DOI (``10.13039/...``) when the
+    source gives it (JATS ``institution-id``).
 
     Example:
         >>> g = Grant(agency="Austrian Science Fund FWF", grant_id="J 3545", country="Austria")
@@ -298,6 +300,7 @@ class Grant:
     grant_id: str | None = None
     acronym: str | None = None
     country: str | None = None
+    funder_id: str | None = None
 
     def label(self) -> str:
         """Grant number and agency, as one line."""

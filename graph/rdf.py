@@ -502,8 +502,17 @@ def _organization(name: str) -> tuple[str, tuple[Triple, ...]] | None:
     return org, ((org, _A, _AGENT_ORG), (org, _NAME, literal(name)))
 
 
+def _funder(grant: Grant) -> tuple[str, tuple[Triple, ...]] | None:
+    """The funding agency: its Crossref Funder Registry DOI where the source gives one,
+    else the organisation of its name."""
+    if grant.funder_id and grant.agency:
+        org = iri(id_iri("doi", grant.funder_id))
+        return org, ((org, _A, _AGENT_ORG), (org, _NAME, literal(grant.agency)))
+    return _organization(grant.agency) if grant.agency else None
+
+
 def _grant_triples(s: str, grant: Grant) -> Iterator[Triple]:
-    funder = _organization(grant.agency) if grant.agency else None
+    funder = _funder(grant)
     if funder is not None:
         yield s, _FUNDER, funder[0]
         yield from funder[1]

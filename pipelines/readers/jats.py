@@ -33,7 +33,8 @@ What is read, from ``front`` (``sub-article`` and ``response`` are left out):
   ``kwd-group-type``), ``xml:lang`` -> ``language`` (as written, lower-cased: "en");
 * ``funding-group``: each ``award-group`` gives one :class:`~graph.model.Grant` per
   ``award-id`` (one without a number when it has none), the agency being its
-  ``funding-source`` (the ``institution`` names in it, without the funder-id).
+  ``funding-source`` (the ``institution`` names in it, without the funder-id), with its
+  Crossref Funder Registry DOI when an ``institution-id`` or ``xlink:href`` gives one.
 
 The ``ref-list``: each ``ref`` with a ``mixed-citation``, ``element-citation``, ``citation``
 or ``nlm-citation`` is one :class:`~graph.model.Reference` (the first citation of a ``ref``
@@ -722,11 +723,32 @@ def _keywords(meta: etree._Element) -> tuple[Keyword, ...]:
 def _grants(meta: etree._Element) -> tuple[Grant, ...]:
     out: list[Grant] = []
     for group in meta.iter("award-group"):
-        names = [_funder(source) for source in group.iterfind("funding-source")]
+        sources = list(group.iterfind("funding-source"))
+        names = [_funder(source) for source in sources]
         agency = "; ".join(n for n in names if n) or None
+        ids = {i for s in sources if (i := _funder_id(s))} if len(sources) == 1 else set()
+        if not ids and len(sources) == 1 and (i := _registry_doi(group.get(_XLINK_HREF))):
+            ids = {i}
+        funder_id = ids.pop() if len(ids) == 1 else None
         numbers: list[str | None] = [t for a in group.iterfind("award-id") if (t := _text(a))]
-        out.extend(Grant(agency=agency, grant_id=n) for n in numbers or [None] if agency or n)
+        out.extend(Grant(agency=agency, grant_id=n, funder_id=funder_id)
+                   for n in numbers or [None] if agency or n)  # fmt: skip
     return tuple(dict.fromkeys(out))
+
+
+def _registry_doi(value: str | None) -> str | None:
+    """A Crossref Funder Registry DOI (``10.13039/...``) from a DOI or doi.org URL."""
+    doi = normalize_doi(value)
+    return doi if doi is not None and doi.startswith("10.13039/") else None
+
+
+def _funder_id(source: etree._Element) -> str | None:
+    """The funder-registry DOI of a ``funding-source``: an ``institution-id`` (FundRef,
+    funder-id, doi) or the source's own ``xlink:href``."""
+    found = {d for i in source.iter("institution-id") if (d := _registry_doi(_text(i)))}
+    if (d := _registry_doi(source.get(_XLINK_HREF))) is not None:
+        found.add(d)
+    return found.pop() if len(found) == 1 else None
 
 
 def _funder(source: etree._Element) -> str | None:

@@ -144,21 +144,24 @@ def test_copernicus_front_matter_and_no_break_spaces() -> None:
 def test_funding_groups_give_one_grant_per_award_id() -> None:
     """F1000Research: an award-group with a plain funding-source and no award-id, and one
     with two award-ids; Springer: an institution-wrap (the name, not the wrap's text)."""
-    assert _article(F1000).grants == (
+    ars = {"agency": "Agricultural Research Service", "funder_id": "10.13039/100007917"}
+    assert _article(F1000).grants == (  # the ARS funder DOI from the award-group's xlink:href
         Grant("rOpenSci"),
-        Grant("Agricultural Research Service", "2027-22000-039-00"),
-        Grant("Agricultural Research Service", "2072-22000-039-15-S"),
+        Grant(grant_id="2027-22000-039-00", **ars),
+        Grant(grant_id="2072-22000-039-15-S", **ars),
     )
     assert _article(SPRINGER).grants == (Grant("University of Leeds"),)
 
 
 @needs_shared
 def test_funder_registry_ids_are_not_part_of_the_funder_name() -> None:
+    """PLOS: institution-id funder-id "http://dx.doi.org/10.13039/..." beside the name."""
     a = _article(PMC_JATS / "pubchunks__plos_1.xml")
     assert a.grants == (
-        Grant("Natural Sciences and Engineering Research Council of Canada", "1303409"),
-        Grant("Geological Society of America", "10536-14"),
-    )
+        Grant("Natural Sciences and Engineering Research Council of Canada", "1303409",
+              funder_id="10.13039/501100000038"),
+        Grant("Geological Society of America", "10536-14", funder_id="10.13039/100005720"),
+    )  # fmt: skip
 
 
 @needs_shared
