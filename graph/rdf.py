@@ -40,6 +40,7 @@ from graph.vocab import (
     SKOS,
     XSD,
     citation_iri,
+    funder_iri,
     grant_iri,
     id_iri,
     journal_iri,
@@ -488,34 +489,23 @@ def _author_triples(s: str, authors: tuple[Author, ...], *, complete: bool) -> I
         if author.given:
             yield person, _GIVEN, literal(author.given)
         for affiliation in author.affiliations:
-            org = _organization(affiliation)
+            org = _organization_term(affiliation)
             if org is not None:
-                yield role, _AFFILIATION, org[0]
-                yield from org[1]
+                yield role, _AFFILIATION, org
+                yield from _organization_triples(org, affiliation)
 
 
-def _organization(name: str) -> tuple[str, tuple[Triple, ...]] | None:
-    """The term of the organisation ``name`` names and the triples that describe it."""
-    org = _organization_term(name)
-    if org is None:
-        return None
-    return org, ((org, _A, _AGENT_ORG), (org, _NAME, literal(name)))
-
-
-def _funder(grant: Grant) -> tuple[str, tuple[Triple, ...]] | None:
-    """The funding agency: its Crossref Funder Registry DOI where the source gives one,
-    else the organisation of its name."""
-    if grant.funder_id and grant.agency:
-        org = iri(id_iri("doi", grant.funder_id))
-        return org, ((org, _A, _AGENT_ORG), (org, _NAME, literal(grant.agency)))
-    return _organization(grant.agency) if grant.agency else None
+def _organization_triples(org: str, name: str) -> tuple[Triple, Triple]:
+    """What describes an organisation (an affiliation, a funder): its type and name."""
+    return (org, _A, _AGENT_ORG), (org, _NAME, literal(name))
 
 
 def _grant_triples(s: str, grant: Grant) -> Iterator[Triple]:
-    funder = _funder(grant)
-    if funder is not None:
-        yield s, _FUNDER, funder[0]
-        yield from funder[1]
+    funder_ref = funder_iri(grant)
+    funder = iri(funder_ref) if funder_ref is not None else None
+    if funder is not None and grant.agency:
+        yield s, _FUNDER, funder
+        yield from _organization_triples(funder, grant.agency)
     g = grant_iri(grant)
     if g is None:
         return
@@ -524,7 +514,7 @@ def _grant_triples(s: str, grant: Grant) -> Iterator[Triple]:
     yield gt, _A, _GRANT
     yield gt, _IDENTIFIER, literal(grant.grant_id or "")
     if funder is not None:
-        yield gt, _FUNDER, funder[0]
+        yield gt, _FUNDER, funder
 
 
 def link_triples(citing: Identifiers, cited: Identifiers, provenance: str) -> Iterator[Triple]:

@@ -846,6 +846,16 @@ def _jsonld_nodes(lines: Iterable[str], fh: IO[str], lead: str = _JSONLD_LEAD) -
         return "{" + ", ".join([f"{key_json}: {text}" for _, key_json, text in entries]) + "}"
 
     nodes = 0
+    for subject, groups in _subject_groups(lines):
+        fh.write(_JSONLD_SEPARATOR if nodes else lead)
+        fh.write(node(subject, groups))
+        nodes += 1
+    return nodes
+
+
+def _subject_groups(lines: Iterable[str]) -> Iterator[tuple[str, list[tuple[str, list[str]]]]]:
+    """Sorted N-Triples lines as ``(subject, [(predicate, [object, ...]), ...])``, one per
+    subject, the terms as written."""
     subject: str | None = None
     predicate: str | None = None
     groups: list[tuple[str, list[str]]] = []
@@ -854,16 +864,11 @@ def _jsonld_nodes(lines: Iterable[str], fh: IO[str], lead: str = _JSONLD_LEAD) -
         s, p, rest = line.split(" ", 2)
         if s != subject:
             if subject is not None:
-                fh.write(_JSONLD_SEPARATOR if nodes else lead)
-                fh.write(node(subject, groups))
-                nodes += 1
+                yield subject, groups
             subject, predicate, groups = s, None, []
         if p != predicate:
             predicate, objects = p, []
             groups.append((p, objects))
         objects.append(rest.rstrip("\n")[:-2])
     if subject is not None:
-        fh.write(_JSONLD_SEPARATOR if nodes else lead)
-        fh.write(node(subject, groups))
-        nodes += 1
-    return nodes
+        yield subject, groups

@@ -49,6 +49,7 @@ __all__ = [
     "SKOS",
     "XSD",
     "citation_iri",
+    "funder_iri",
     "grant_iri",
     "journal_iri",
     "keyword_iri",
@@ -407,6 +408,24 @@ def organization_iri(name: str) -> URIRef | None:
     """
     key = normalize_text(name)
     return mint_uuid("organization", key) if key else None
+
+
+def funder_iri(grant: Grant) -> URIRef | None:
+    """Return the IRI of a grant's funding agency: its Crossref Funder Registry DOI where
+    the source gives one, else :func:`organization_iri` of its name; ``None`` without a
+    name.
+
+    Example:
+        >>> str(funder_iri(Grant(agency="ARS", funder_id="10.13039/100007917")))
+        'https://doi.org/10.13039/100007917'
+        >>> funder_iri(Grant(agency="Wellcome Trust")) == organization_iri("Wellcome Trust")
+        True
+    """
+    if not grant.agency:
+        return None
+    if grant.funder_id:
+        return id_iri("doi", grant.funder_id)
+    return organization_iri(grant.agency)
 
 
 def grant_iri(grant: Grant) -> URIRef | None:

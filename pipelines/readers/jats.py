@@ -726,10 +726,9 @@ def _grants(meta: etree._Element) -> tuple[Grant, ...]:
         sources = list(group.iterfind("funding-source"))
         names = [_funder(source) for source in sources]
         agency = "; ".join(n for n in names if n) or None
-        ids = {i for s in sources if (i := _funder_id(s))} if len(sources) == 1 else set()
-        if not ids and len(sources) == 1 and (i := _registry_doi(group.get(_XLINK_HREF))):
-            ids = {i}
-        funder_id = ids.pop() if len(ids) == 1 else None
+        funder_id = None
+        if len(sources) == 1:  # (a registry DOI names one funder)
+            funder_id = _funder_id(sources[0]) or _registry_doi(group.get(_XLINK_HREF))
         numbers: list[str | None] = [t for a in group.iterfind("award-id") if (t := _text(a))]
         out.extend(Grant(agency=agency, grant_id=n, funder_id=funder_id)
                    for n in numbers or [None] if agency or n)  # fmt: skip

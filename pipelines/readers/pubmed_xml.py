@@ -163,8 +163,8 @@ def _record(
     chemicals, journals and publication types made so far in the file: equal frozen values
     are made once and shared by the records that have them (a baseline file's 288,000
     headings are 66,000 distinct values, its 143,000 qualifiers 145). Building them costs
-    less, and
-    pickling a batch of records for another process writes each shared value once."""
+    less, and pickling a batch of records for another process writes each shared value
+    once."""
     top = _kids(el)
     citation = top.get("MedlineCitation")
     book = top.get("BookDocument") if citation is None else None
@@ -434,7 +434,9 @@ def _article(
             types.append(t)
     for g in _all(ak.get("GrantList"), "Grant"):
         gk = _kids(g)
-        grant = Grant(*(_text(gk.get(tag)) for tag in ("Agency", "GrantID", "Acronym", "Country")))
+        grant = Grant(agency=_text(gk.get("Agency")), grant_id=_text(gk.get("GrantID")),
+                      acronym=_text(gk.get("Acronym")),
+                      country=_text(gk.get("Country")))  # fmt: skip
         if grant.agency or grant.grant_id:
             grants.append(grant)
     pagination = _kids(ak.get("Pagination"))
@@ -455,10 +457,10 @@ def _article(
         number = None if number == "0" else number
         sub = kids.get("NameOfSubstance")
         if name := _text(sub) or number:
-            key = ("chemical", name, (sub.get("UI") if sub is not None else None) or None, number)
-            chemical = shared.get(key)
+            ui = (sub.get("UI") if sub is not None else None) or None
+            chemical = shared.get(("chemical", name, ui, number))
             if chemical is None:
-                chemical = shared[key] = Chemical(*key[1:])
+                chemical = shared["chemical", name, ui, number] = Chemical(name, ui, number)
             chemicals.append(chemical)
     return Article(
         ids=_ids(pubmed_data, pmid, doi_hint),

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from graph.errors import ForbiddenQueryError, QueryError
-from graph.model import Article, Chemical, Grant
+from graph.model import Article
 from graph.sparql import load_query, named_queries, run_query
 from graph.store import (
     distinct_triples,
@@ -24,7 +24,7 @@ from graph.store import (
     open_store,
     triple_count,
 )
-from graph.vocab import grant_iri, mesh_iri, mesh_name_iri, organization_iri, substance_iri
+from graph.vocab import funder_iri, grant_iri, mesh_iri, mesh_name_iri, substance_iri
 from pipelines.build import Builder, BuildOptions, BuildResult, build
 from pipelines.identity import IdentityMap
 from pipelines.readers.pubmed_xml import read_pubmed_xml
@@ -270,37 +270,28 @@ def test_funders_and_substances_count_the_records(built: dict[str, Path]) -> Non
     """The funders and substances queries against a count over the records themselves."""
     articles = _latest_records([PART_A, PART_B])
     source = open_source(built["db"])
-    funders: Counter[str] = Counter()
-    names: set[tuple[str, str]] = set()
-    grants: dict[str, set[str]] = {}
-    for work in _per_work(articles, lambda a: {f"{g.agency}\t{g.grant_id}" for g in a.grants}):
-        funded = set()
-        for item in work:
-            agency, number = item.split("\t")
-            org = str(organization_iri(agency))
-            funded.add(org)
-            names.add((org, agency))
-            g = grant_iri(Grant(agency=agency, grant_id=None if number == "None" else number))
-            grants.setdefault(org, set()).update([str(g)] if g else [])
-        funders.update(funded)
-    assert len(funders) >= 3 and sum(map(len, grants.values())) >= 10
-    rows = run_query(source, load_query("funders")).rows
-    got = {tuple(t.value for t in r if t is not None) for r in rows}  # type: ignore[union-attr]
-    assert got == {(f, n, str(funders[f]), str(len(grants[f]))) for f, n in names}
+    grants = [g for a in articles for g in a.grants if g.agency]
+    names = {(str(funder_iri(g)), g.agency) for g in grants}
 
-    used: Counter[str] = Counter()
-    labels: set[tuple[str, str]] = set()
-    for work in _per_work(articles, lambda a: {f"{c.name}\t{c.ui}" for c in a.chemicals}):
-        terms = set()
-        for item in work:
-            name, ui = item.split("\t")
-            term = str(substance_iri(Chemical(name, ui=None if ui == "None" else ui)))
-            terms.add(term)
-            labels.add((term, name))
-        used.update(terms)
+    def funders_of(a: Article) -> set[str]:
+        return {str(funder_iri(g)) for g in a.grants if g.agency}
+
+    def substances_of(a: Article) -> set[str]:
+        return {str(substance_iri(c)) for c in a.chemicals}
+
+    funders = Counter(f for work in _per_work(articles, funders_of) for f in work)
+    numbered = {(str(funder_iri(g)), str(grant_iri(g))) for g in grants if grant_iri(g)}
+    grants_of = Counter(f for f, _ in numbered)
+    assert len(funders) >= 3 and len(numbered) >= 10
+    rows = run_query(source, load_query("funders")).rows
+    got = {tuple(t.value for t in r if t is not None) for r in rows}
+    assert got == {(f, n, str(funders[f]), str(grants_of[f])) for f, n in names}
+
+    labels = {(str(substance_iri(c)), c.name) for a in articles for c in a.chemicals}
+    used = Counter(t for work in _per_work(articles, substances_of) for t in work)
     assert len(used) > 100 and max(used.values()) > 5
     rows = run_query(source, load_query("substances")).rows
-    got = {tuple(t.value for t in r if t is not None) for r in rows}  # type: ignore[union-attr]
+    got = {tuple(t.value for t in r if t is not None) for r in rows}
     assert got == {(t, n, str(used[t])) for t, n in labels}
     assert [int(r[2].value) for r in rows] == sorted(  # type: ignore[union-attr]
         (used[t] for t, _ in labels), reverse=True
