@@ -428,16 +428,17 @@ def article_triples(article: Article, keyer: WorkKeyer = work_iri) -> Iterator[T
         yield s, _SUBJECT, d
         if heading.major:
             yield s, _PRIMARYTERM, d
-        if not heading.ui:
+        if heading.name:  # the record's name: a label for MeSH IRIs too (queries show it)
             yield d, _PREFLABEL, literal(heading.name)
         for q in heading.qualifiers:
             if heading.ui and q.ui:
                 pair = _mesh_term(heading.ui, q.ui)
             elif not heading.ui and q.name:  # MEDLINE text: names only
                 pair = iri(mesh_name_pair_iri(heading.name, q.name))
-                yield pair, _PREFLABEL, literal(f"{heading.name}/{q.name}")
             else:
                 continue
+            if heading.name and q.name:
+                yield pair, _PREFLABEL, literal(f"{heading.name}/{q.name}")
             yield s, _SUBJECTTERM, pair
             if q.major:
                 yield s, _PRIMARYTERM, pair

@@ -266,6 +266,25 @@ def test_mesh_known_by_name_only_keeps_its_qualifiers_and_major_flags() -> None:
     assert g.value(dx, NS["skos"].prefLabel) == Literal("Breast Neoplasms/diagnosis")
 
 
+def test_mesh_iris_are_labelled_with_the_names_the_record_gives() -> None:
+    """A PubMed XML record's headings (with UIs): each descriptor IRI and descriptor/qualifier
+    IRI has the record's name as skos:prefLabel, so a query can show names, not only UIs."""
+    (art,) = (a for a in read_pubmed_xml(FIXTURES / "metapub__pmid_28731372.xml")
+              if isinstance(a, Article))  # fmt: skip
+    g = rdflib.Graph()
+    g.parse(data="".join(f"{s} {p} {o} .\n" for s, p, o in article_triples(art)), format="nt")
+    mesh = "http://id.nlm.nih.gov/mesh/"
+    labels = {(str(s), str(o)) for s, o in g.subject_objects(NS["skos"].prefLabel)
+              if str(s).startswith(mesh)}  # fmt: skip
+    assert (mesh + "D006801", "Humans") in labels
+    assert (mesh + "D020031Q000150", "Epstein-Barr Virus Infections/complications") in labels
+    expected = {(mesh + h.ui, h.name) for h in art.mesh if h.ui}
+    expected |= {(mesh + h.ui + q.ui, f"{h.name}/{q.name}") for h in art.mesh for q in h.qualifiers
+                 if h.ui and q.ui}  # fmt: skip
+    expected |= {(mesh + c.ui, c.name) for c in art.chemicals if c.ui}  # substances' own labels
+    assert len(art.mesh) == 11 and labels == expected
+
+
 def test_block_cutting_gives_the_lines_of_the_line_by_line_cutting(tmp_path: Path) -> None:
     """graph.nt is cut from the sorted quads a block at a time (the fast path) or a line at a
     time (when graphs are dropped or N-Quads written): the same triples either way, with
