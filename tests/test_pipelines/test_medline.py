@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from collections.abc import Iterator
+from itertools import combinations
 from pathlib import Path
 
 import networkx as nx
@@ -667,6 +669,17 @@ def test_mesh_cooccurrence_query_and_mesh_layer(tmp_path: Path) -> None:
     counts = {(str(r[0].value), str(r[1].value)): int(r[2].value) for r in rows}  # type: ignore[union-attr]
     breast, female = str(mesh_name_iri("Breast Neoplasms")), str(mesh_name_iri("Female"))
     assert counts[tuple(sorted((breast, female)))] == 9  # every Breast Neoplasms record has Female  # type: ignore[index]
+    # major-only: a descriptor is a major topic when it or one of its qualifiers is starred
+    # ("Breast Neoplasms/*diagnosis"), as PubMed's [MAJR] reads it
+    majors: Counter[tuple[str, str]] = Counter()
+    for a in _articles(RAYYAN):
+        starred = {str(mesh_name_iri(h.name)) for h in a.mesh
+                   if h.major or any(q.major for q in h.qualifiers)}  # fmt: skip
+        majors.update(combinations(sorted(starred), 2))
+    rows = run_query(open_source(tmp_path / "graph.nt"), load_query("mesh-cooccurrence"),
+                     {"major-only": "true"}).rows  # fmt: skip
+    got = {(str(r[0].value), str(r[1].value)): int(r[2].value) for r in rows}  # type: ignore[union-attr]
+    assert got == dict(majors) and got[tuple(sorted((breast, str(mesh_name_iri("Genomics")))))]
     graph = nx.read_graphml(tmp_path / "citations.graphml")
     assert graph.nodes[breast]["kind"] == "mesh"  # the layer's node is the RDF's term
     assert graph.nodes[breast]["label"] == "Breast Neoplasms"
