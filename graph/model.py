@@ -39,6 +39,7 @@ __all__ = [
     "normalize_doi",
     "normalize_pmcid",
     "normalize_pmid",
+    "normalize_registry_number",
     "with_source",
 ]
 
@@ -102,6 +103,18 @@ def normalize_pmcid(value: str | int | None) -> str | None:
     if not text.isdigit() or not text.lstrip("0"):
         return None
     return "PMC" + text.lstrip("0")
+
+
+def normalize_registry_number(value: str | None) -> str | None:
+    """Return a substance's registry number (CAS, EC, UNII) trimmed, or ``None`` for none:
+    PubMed and MEDLINE write ``0`` where a substance has no number.
+
+    Example:
+        >>> normalize_registry_number(" 1C6V77QF41 "), normalize_registry_number("0")
+        ('1C6V77QF41', None)
+    """
+    number = value.strip() if value else ""
+    return number if number and number != "0" else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,9 +304,8 @@ class Grant:
     source gives it (JATS ``institution-id``).
 
     Example:
-        >>> g = Grant(agency="Austrian Science Fund FWF", grant_id="J 3545", country="Austria")
-        >>> g.label()
-        'J 3545 Austrian Science Fund FWF'
+        >>> Grant(agency="Austrian Science Fund FWF", grant_id="J 3545", country="Austria").country
+        'Austria'
     """
 
     agency: str | None = None
@@ -301,10 +313,6 @@ class Grant:
     acronym: str | None = None
     country: str | None = None
     funder_id: str | None = None
-
-    def label(self) -> str:
-        """Grant number and agency, as one line."""
-        return " ".join(x for x in (self.grant_id, self.agency) if x)
 
 
 @dataclass(frozen=True, slots=True)

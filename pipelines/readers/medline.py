@@ -89,6 +89,7 @@ from graph.model import (
     normalize_doi,
     normalize_pmcid,
     normalize_pmid,
+    normalize_registry_number,
 )
 from pipelines.references import split_pages
 
@@ -566,9 +567,9 @@ def _chemical(value: str) -> Chemical | None:
         return None
     m = _RN.match(value)
     if m is None:
-        return Chemical(value, registry_number=None if value == "0" else value)
-    number = value[: m.start(1) - 1].strip()
-    return Chemical(m.group(1).strip(), registry_number=None if number == "0" else number)
+        return Chemical(value, registry_number=normalize_registry_number(value))
+    number = normalize_registry_number(value[: m.start(1) - 1])
+    return Chemical(m.group(1).strip(), registry_number=number)
 
 
 def _related(tag: str, value: str) -> RelatedArticle | None:

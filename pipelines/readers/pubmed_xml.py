@@ -47,6 +47,7 @@ from graph.model import (
     normalize_doi,
     normalize_pmcid,
     normalize_pmid,
+    normalize_registry_number,
 )
 from pipelines.readers.xmlutil import element_text as _text
 from pipelines.readers.xmlutil import hardened_iterparse, normalize_orcid, release, syntax_error
@@ -453,8 +454,7 @@ def _article(
     chemicals = []
     for chem in _all(ck.get("ChemicalList"), "Chemical"):
         kids = _kids(chem)
-        number = _text(kids.get("RegistryNumber"))
-        number = None if number == "0" else number
+        number = normalize_registry_number(_text(kids.get("RegistryNumber")))
         sub = kids.get("NameOfSubstance")
         if name := _text(sub) or number:
             ui = (sub.get("UI") if sub is not None else None) or None

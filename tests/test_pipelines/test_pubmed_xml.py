@@ -63,7 +63,6 @@ def test_chemicals_and_grants_keep_their_uis_numbers_and_agencies() -> None:
         Chemical("EBV-encoded nuclear antigen 1", ui="C417029", registry_number="O5GA75RST7"),
     )
     assert a.grants == (Grant("Austrian Science Fund FWF", "J 3545", "FWF_", "Austria"),)
-    assert a.grants[0].label() == "J 3545 Austrian Science Fund FWF"
 
 
 def test_mathml_orcid_and_electronic_issn() -> None:
