@@ -216,6 +216,7 @@ class Builder:
         self._graphs_of_pmid: dict[str, list[str]] = {}
         self.titles = TitleMatcher()
         self._dropped: set[str] = set()
+        self._labels: set[str] = set()
 
     def add_article(self, article: Article) -> None:
         """Add one article record (a later record of the same PMID replaces earlier ones;
@@ -305,7 +306,7 @@ class Builder:
         """Yield the articles of one file without adding them; bad records and unreadable
         files become skips. ``label`` (default: the file name) names the file in the RDF.
         """
-        name = label or path.name
+        name = self._unique_label(label or path.name)
         self.result.inputs.append(str(path))
         try:
             for record in _records(path):
@@ -315,6 +316,18 @@ class Builder:
             self.result.files_read += 1
         except InputError as exc:
             self.add_skip(Skip(exc.file or str(path), exc.message, exc.record, exc.line))
+
+    def _unique_label(self, label: str) -> str:
+        """``label``, or ``label (2)``, ``(3)``... when an earlier file of this build had it
+        (the same file given twice, or ``a/x.xml`` and ``b/x.xml``): the label names the
+        records' graphs, and two files' records must never share one, or dropping a
+        superseded record of one would drop the record at its place in the other."""
+        unique, n = label, 1
+        while unique in self._labels:
+            n += 1
+            unique = f"{label} ({n})"
+        self._labels.add(unique)
+        return unique
 
     def add_file(
         self,
@@ -367,6 +380,7 @@ class Builder:
             return
         from pipelines.parallel import read_in_parallel
 
+        files = [(path, self._unique_label(label)) for path, label in files]
         for item in items:
             if isinstance(item, Skip):
                 self.result.inputs.append(item.file)
@@ -537,11 +551,8 @@ def _write_outputs(
                 blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped, nquads=nq)
                 result.triples = write_ntriple_blocks(blocks, nt)
             outputs["nquads"] = out / "graph.nq"
-        elif dropped:
-            blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped)
-            result.triples = write_ntriple_blocks(blocks, nt)
-        else:  # no graph to drop: the triples are cut from the sorted quads in C
-            result.triples = sorter.write_triples(nt)
+        else:  # the triples are cut from the sorted quads in C (graphs dropped there too)
+            result.triples = sorter.write_triples(nt, drop_graphs=dropped)
         if big:
             _serialise_in_parallel(nt, jobs)
         else:

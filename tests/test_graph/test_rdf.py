@@ -341,10 +341,64 @@ def test_triples_cut_by_coreutils_are_the_python_cut(tmp_path: Path) -> None:
     assert gnu._tmpdir is None  # temporary files gone
 
 
-@pytest.mark.skipif(gnu_sort() is None, reason="GNU uniq writing the file is what this tests")
-def test_triples_written_by_uniq_are_the_python_cut(tmp_path: Path) -> None:
-    """graph.nt written by ``sort | cut | uniq > file`` holds the lines of the Python cut,
-    counted right, with nothing left beside it."""
+@pytest.mark.skipif(gnu_sort() is None, reason="one of the three sorters spills to GNU sort")
+def test_quads_come_back_with_their_graph_iris_in_sorted_order() -> None:
+    """The sorter numbers graphs in the order they come (here the reverse of their IRIs'
+    order) and sorts the numbered lines; :meth:`QuadSorter.lines` gives every quad with its
+    graph IRI, in the order of the IRI lines, across the block edges of the merge."""
+    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
+            if isinstance(a, Article)]  # fmt: skip
+    expected: set[str] = set()
+    sorters = [QuadSorter(chunk_lines=500, external=True), QuadSorter(chunk_lines=700,
+               external=False), QuadSorter(external=False)]  # fmt: skip
+    for i, art in enumerate(arts):
+        for graph in (f"<urn:g{99 - i % 12}>", f"<urn:g{99 - i % 12 - 20}>"):
+            triples = list(article_triples(art))
+            expected.update(f"{s} {p} {o} .\t{graph}\n" for s, p, o in triples)
+            for sorter in sorters:
+                sorter.add_all(triples, graph)
+    assert sorters[0]._sort is not None and sorters[1]._chunks  # every path taken
+    for sorter in sorters:
+        assert list(sorter.lines()) == sorted(expected)
+
+
+@pytest.mark.skipif(gnu_sort() is None, reason="GNU sort | awk is what this compares")
+def test_graphs_dropped_in_c_are_the_graphs_dropped_here(tmp_path: Path) -> None:
+    """Dropping the graphs of superseded records while cutting: by awk after GNU sort, and
+    here, the same lines as cutting the IRI-named quads here; a graph never added is
+    ignored."""
+    gnu, python = _gnu_and_python_sorters(5)
+    quads = QuadSorter(external=False)
+    everything = set()
+    for q in python.lines():
+        triple, graph = q[:-1].split("\t")
+        quads.add(parse_nt_line(triple + "\n"), graph)
+        everything.add(triple)
+    drop = frozenset({"<urn:g1>", "<urn:g7>", "<urn:g2>", "<urn:nowhere>"})
+    expected = [t for b in triple_blocks(quads.blocks(), drop_graphs=drop) for t in b]
+    assert gnu._sort is not None
+    count = gnu.write_triples(tmp_path / "gnu.nt", drop_graphs=drop)
+    here = [t for b in python.triples(drop_graphs=drop) for t in b]
+    assert (tmp_path / "gnu.nt").read_text(encoding="utf-8").splitlines(keepends=True) == here
+    assert here == expected and count == len(expected)
+    assert 10_000 < len(expected) < len(everything)  # some triples only in dropped graphs
+
+
+@pytest.mark.skipif(gnu_sort() is None, reason="GNU sort writing the file is what this tests")
+@pytest.mark.parametrize("cutter", ["awk", "cut | uniq", "python"])
+def test_triples_written_by_uniq_are_the_python_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cutter: str
+) -> None:
+    """graph.nt written by ``sort | awk > file`` (or ``sort | cut -f1 | uniq``, on a machine
+    without awk; or here, without either) holds the lines of the Python cut, counted right,
+    with nothing left beside it."""
+    import graph.serialize as serialize
+
+    found = serialize._cutter(False)
+    assert found is not None and "awk" in found[0][0]  # Debian's mawk, or gawk
+    fallback = {"cut | uniq": [["cut", "-f1"], ["uniq"]], "python": None}
+    if cutter in fallback:
+        monkeypatch.setattr(serialize, "_cutter", lambda dropping: fallback[cutter])
     gnu, python = _gnu_and_python_sorters(3)
     tmpdir = gnu._tmpdir
     assert tmpdir is not None and gnu._sort is not None

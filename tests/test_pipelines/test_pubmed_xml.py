@@ -11,6 +11,8 @@ import pytest
 
 from graph.errors import InputError, MalformedRecordError
 from graph.model import Article, Chemical, Grant, PubDate
+from graph.sparql import iter_select
+from graph.store import open_store
 from pipelines.build import BuildOptions, build
 from pipelines.readers import detect
 from pipelines.readers.pubmed_xml import parse_pubmed_xml, read_pubmed_xml
@@ -136,6 +138,30 @@ def test_a_later_version_of_a_record_replaces_the_earlier(tmp_path: Path) -> Non
     assert result.articles == 2 and result.superseded == 1
     nt = (tmp_path / "out" / "graph.nt").read_text()
     assert "REVISED: the effect of D3" in nt and "Exploring the effect of vitamin D3" not in nt
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_two_files_of_one_name_keep_their_own_records(tmp_path: Path, jobs: int) -> None:
+    """``a/x.xml`` and ``b/x.xml`` (here the same records: a re-download beside the first):
+    the second supersedes the first record by record, and every record is still in the
+    graph. Before, both files' records had one named graph per position, so dropping the
+    superseded first copies dropped the second copies too: an empty graph.nt."""
+    src = FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "x.xml.gz").write_bytes(src.read_bytes())
+    one = build([src], BuildOptions(out=tmp_path / "one", html=False))
+    two = build([tmp_path / "a" / "x.xml.gz", tmp_path / "b" / "x.xml.gz"],
+                BuildOptions(out=tmp_path / "two", html=False, jobs=jobs))  # fmt: skip
+    assert two.superseded == one.articles > 20 and two.skipped == []
+    works = "SELECT ?w WHERE { ?w a fabio:JournalArticle }"
+    stores = [open_store(tmp_path / d / "graph.nt") for d in ("one", "two")]
+    assert len(list(iter_select(stores[0], works))) == one.articles
+    assert {str(r["w"]) for r in iter_select(stores[1], works)} == {
+        str(r["w"]) for r in iter_select(stores[0], works)
+    }
+    files = "SELECT DISTINCT ?f WHERE { ?s citegraph:sourceFile ?f }"
+    assert sorted(str(r["f"]) for r in iter_select(stores[1], files)) == ["x.xml.gz (2)"]
 
 
 @pytest.mark.skipif(not PUBMED_XML.exists(), reason="needs ../shared/data")
