@@ -43,6 +43,7 @@ import networkx as nx
 from graph.atomic import atomic_write
 from graph.errors import ExportError
 from graph.layout import force_layout
+from graph.network import pagerank
 
 __all__ = ["KINDS", "LAYOUT_THRESHOLD", "SizeBy", "html_document", "select_nodes", "write_html"]
 
@@ -129,9 +130,7 @@ def _csp(scripts: list[str]) -> str:
 def _pagerank(g: nx.DiGraph[Any]) -> dict[Any, float]:
     if g.number_of_nodes() and all("pagerank" in d for _, d in g.nodes(data=True)):
         return {n: float(d["pagerank"]) for n, d in g.nodes(data=True)}
-    if g.number_of_edges() == 0:
-        return {n: 1.0 / max(len(g), 1) for n in g}
-    return {n: float(v) for n, v in nx.pagerank(g).items()}
+    return pagerank(g)
 
 
 def select_nodes(g: nx.DiGraph[Any], max_nodes: int, pagerank: dict[Any, float]) -> list[Any]:

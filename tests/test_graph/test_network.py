@@ -7,7 +7,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph.network import add_metrics
+from graph.network import add_metrics, pagerank
 from pipelines.build import BuildOptions, build
 from tests.conftest import FIXTURES
 
@@ -32,6 +32,27 @@ def test_metrics_count_citation_edges_only(tmp_path: Path, layers: tuple[str, ..
         assert d["pagerank"] == pytest.approx(expected[n], abs=1e-8)
     article = next(n for n, d in g.nodes(data=True) if d.get("pmid") == "28731372")
     assert g.nodes[article]["references"] == 34
+
+
+def test_pagerank_is_networkx_pagerank(tmp_path: Path) -> None:
+    """numpy's power iteration gives networkx's PageRank (scipy's) on the citation graph of
+    real records (articles citing each other, cited works with no references: dangling),
+    plus a cycle and an isolated node; an empty graph has none."""
+    result = build([FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"],
+                   BuildOptions(out=tmp_path, html=False))  # fmt: skip
+    g = result.graph
+    assert g is not None and g.number_of_edges() > 100
+    g = nx.DiGraph(g.edges())
+    g.add_edges_from([("x", "y"), ("y", "x"), ("y", next(iter(g)))])
+    g.add_node("alone")
+    expected = nx.pagerank(g, weight=None)
+    got = pagerank(g)
+    assert list(got) == list(g)
+    assert max(abs(got[n] - expected[n]) for n in g) < 1e-12
+    assert sum(got.values()) == pytest.approx(1.0)
+    assert pagerank(nx.DiGraph()) == {}
+    with pytest.raises(nx.PowerIterationFailedConvergence):
+        pagerank(g, max_iter=2)
 
 
 def test_article_nodes_carry_substances_and_funders(tmp_path: Path) -> None:
