@@ -111,12 +111,13 @@ class QuadSorter:
 
     Each triple is kept with the named graph of the source record it came from, so a
     superseded or deleted record can be dropped at the end. A quad is held as its N-Triples
-    line, a tab, and the number of its graph (the order in which graphs were first added):
-    ``<s> <p> "o" .\t12\n``. Literals never hold a raw tab (:func:`graph.rdf.literal`
-    escapes it), so the triple is the first tab-separated field and sorted quads sort their
-    triples as N-Triples lines sort; the number is about 45 bytes shorter than the graph IRI
-    it stands for (a quarter less to sort, on another core or not). :meth:`lines` gives the
-    quads with their graph IRIs back, in the order of those lines. ``chunk_lines`` lines at
+    line, a tab, and a number for its graph (graphs are numbered as they come; see
+    :meth:`_number`): ``<s> <p> "o" .\t12\n``. Literals never hold a raw tab
+    (:func:`graph.rdf.literal` escapes it), so the triple is the first tab-separated field
+    and sorted quads sort their triples as N-Triples lines sort; the number is about 45 bytes
+    shorter than the graph IRI it stands for (a quarter less to sort, on another core or
+    not). :meth:`lines` gives the quads with their graph IRIs back, in the order of those
+    lines. ``chunk_lines`` lines at
     most are held in memory. Beyond that, the lines go to GNU ``sort`` (``LC_ALL=C sort -u``,
     which orders UTF-8 bytes as Python orders code points, so the output is the same) where
     the machine has it: it sorts on another core while the build goes on, in C. Without it,
@@ -132,16 +133,17 @@ class QuadSorter:
         self._tmpdir: Path | None = None
         self._external = gnu_sort() is not None if external is None else external
         self._sort: subprocess.Popen[str] | None = None
-        self._number_of: dict[str, str] = {}  # graph IRI -> its number in the lines
-        self._graphs: list[str] = []  # number -> graph IRI
+        self._graphs: list[str] = []  # number -> graph IRI (the caller's string, shared)
         self.added = 0
 
     def _number(self, graph: str) -> str:
-        number = self._number_of.get(graph)
-        if number is None:
-            number = self._number_of[graph] = str(len(self._graphs))
-            self._graphs.append(graph)
-        return number
+        """The number of ``graph``: the last one's again, else a new one. A graph added
+        again after others gets a second number (its quads are then told apart by IRI):
+        no table of every graph is kept, only this list of one pointer per graph."""
+        graphs = self._graphs
+        if not graphs or graphs[-1] != graph:
+            graphs.append(graph)
+        return str(len(graphs) - 1)
 
     def add(self, triple: Triple, graph: str) -> None:
         """Add one triple in ``graph`` (an N-Triples IRI term such as ``"<urn:uuid:...>"``)."""
@@ -220,14 +222,14 @@ class QuadSorter:
                 cut = line.rindex("\t")
                 quad = f"{line[: cut + 1]}{graphs[int(line[cut + 1 : -1])]}\n"
                 if line[:cut] != triple:
-                    if len(run) > 1:
-                        run.sort()
+                    if len(run) > 1:  # (a graph with two numbers: its quad once)
+                        run = sorted(set(run))
                     out += run
                     run, triple = [quad], line[:cut]
                 else:
                     run.append(quad)
             yield out
-        yield sorted(run)
+        yield sorted(set(run))
 
     def _numbered_blocks(self, size: int = 1 << 20) -> Iterator[list[str]]:
         """The sorted, distinct lines as they are held (graphs by number), in blocks."""
@@ -317,7 +319,9 @@ class QuadSorter:
 
     def _numbers(self, graphs: frozenset[str]) -> frozenset[str]:
         """The numbers of those of ``graphs`` that hold quads here."""
-        return frozenset(self._number_of[g] for g in graphs if g in self._number_of)
+        if not graphs:
+            return frozenset()
+        return frozenset(str(n) for n, g in enumerate(self._graphs) if g in graphs)
 
     @contextlib.contextmanager
     def _piped_cut(self, stdout: Any, drop: frozenset[str]) -> Iterator[subprocess.Popen[Any]]:
@@ -379,7 +383,7 @@ class QuadSorter:
         to one chunk file; only the changed ones are sorted again.
         """
         out = QuadSorter(self._chunk_lines, external=False)
-        out._number_of, out._graphs = self._number_of, self._graphs  # the same numbers
+        out._graphs = self._graphs  # the same numbers
         kept = out._temp() / "kept.nq"
         with kept.open("w", encoding="utf-8", newline="\n") as fh:
             for block in self._numbered_blocks():
