@@ -213,23 +213,38 @@ class QuadSorter:
     def blocks(self, size: int = 1 << 20) -> Iterator[list[str]]:
         """The lines of :meth:`lines` in lists of about ``size`` characters (or 8,192 lines):
         the same lines, for consumers that work a block at a time."""
-        graphs = self._graphs
-        run: list[str] = []  # the quads of one triple: sorted by graph IRI, not number
-        triple = None
+        for quads, _ in self._named_blocks(size, frozenset(), nquads=False):
+            yield quads
+
+    def _named_blocks(
+        self, size: int, drop: frozenset[str], *, nquads: bool
+    ) -> Iterator[tuple[list[str], list[str]]]:
+        """The sorted quads a block at a time, with their graphs' IRIs, the graphs numbered
+        in ``drop`` left out: each block as its quad lines (``<s> <p> "o" .\\t<g>\\n``, or
+        N-Quads lines with ``nquads``) and its distinct triple lines. A triple's quads come
+        sorted by IRI, each once (a graph added again after others has two numbers)."""
+        name = dict(zip(map(str, range(len(self._graphs))), self._graphs, strict=True))
+        back, tail = (1, " .\n") if nquads else (-1, "\n")  # (cut the line's " ." or keep)
+        run: list[str] = []  # the quads of the last triple: they may go on in the next block
+        previous = None
         for block in self._numbered_blocks(size):
-            out: list[str] = []
+            quads: list[str] = []
+            triples: list[str] = []
             for line in block:
                 cut = line.rindex("\t")
-                quad = f"{line[: cut + 1]}{graphs[int(line[cut + 1 : -1])]}\n"
-                if line[:cut] != triple:
-                    if len(run) > 1:  # (a graph with two numbers: its quad once)
-                        run = sorted(set(run))
-                    out += run
-                    run, triple = [quad], line[:cut]
-                else:
+                number = line[cut + 1 : -1]
+                if number in drop:
+                    continue
+                quad = f"{line[: cut - back]}{name[number]}{tail}"
+                triple = line[:cut]
+                if triple == previous:
                     run.append(quad)
-            yield out
-        yield sorted(set(run))
+                    continue
+                quads += sorted(set(run)) if len(run) > 1 else run
+                run, previous = [quad], triple
+                triples.append(f"{triple}\n")
+            yield quads, triples
+        yield sorted(set(run)), []
 
     def _numbered_blocks(self, size: int = 1 << 20) -> Iterator[list[str]]:
         """The sorted, distinct lines as they are held (graphs by number), in blocks."""
@@ -286,14 +301,34 @@ class QuadSorter:
             ['<urn:a> <urn:p> "1" .\\n']
         """
         drop = self._numbers(drop_graphs)
-        if self._sort is None or _cutter(bool(drop)) is None:
+        commands = None if self._sort is None else _cutter(bool(drop))
+        if commands is None:
             yield from triple_blocks(self._numbered_blocks(size), drop_graphs=drop)
             return
-        with self._piped_cut(subprocess.PIPE, drop) as cutter:
+        with self._piped_cut(subprocess.PIPE, drop, commands) as cutter:
             assert cutter.stdout is not None
             widen_pipe(cutter.stdout.fileno())
             yield from _read_blocks(cutter.stdout, size)
             cutter.stdout.close()
+
+    def quads_and_triples(
+        self, nquads: IO[str], *, drop_graphs: frozenset[str] = frozenset()
+    ) -> Iterator[list[str]]:
+        """Write every quad (the graphs in ``drop_graphs`` left out) to ``nquads`` as N-Quads
+        lines, and yield the lines of :meth:`triples` meanwhile: one pass gives both files.
+
+        Example:
+            >>> import io
+            >>> q, nq = QuadSorter(external=False), io.StringIO()
+            >>> q.add(("<urn:a>", "<urn:p>", '"1"'), "<urn:g2>")
+            >>> q.add(("<urn:a>", "<urn:p>", '"1"'), "<urn:g1>")
+            >>> [t for block in q.quads_and_triples(nq) for t in block], nq.getvalue()
+            (['<urn:a> <urn:p> "1" .\\n'], '<urn:a> <urn:p> "1" <urn:g1> .\\n<urn:a> <urn:p> "1" <urn:g2> .\\n')
+        """  # noqa: E501
+        named = self._named_blocks(1 << 20, self._numbers(drop_graphs), nquads=True)
+        for quads, triples in named:
+            nquads.write("".join(quads))
+            yield triples
 
     def write_triples(self, path: Path | str, *, drop_graphs: frozenset[str] = frozenset()) -> int:
         """Write the lines of :meth:`triples` to ``path`` atomically; return how many.
@@ -310,10 +345,12 @@ class QuadSorter:
             (1, '<urn:a> <urn:p> "1" .\\n')
         """
         drop = self._numbers(drop_graphs)
-        if self._sort is None or _cutter(bool(drop)) is None:
-            return write_ntriple_blocks(self.triples(drop_graphs=drop_graphs), path)
+        commands = None if self._sort is None else _cutter(bool(drop))
+        if commands is None:
+            blocks = triple_blocks(self._numbered_blocks(), drop_graphs=drop)
+            return write_ntriple_blocks(blocks, path)
         with atomic_path(path) as tmp:
-            with tmp.open("wb") as fh, self._piped_cut(fh, drop):
+            with tmp.open("wb") as fh, self._piped_cut(fh, drop, commands):
                 pass
             return count_lines(tmp)
 
@@ -324,13 +361,14 @@ class QuadSorter:
         return frozenset(str(n) for n, g in enumerate(self._graphs) if g in graphs)
 
     @contextlib.contextmanager
-    def _piped_cut(self, stdout: Any, drop: frozenset[str]) -> Iterator[subprocess.Popen[Any]]:
-        """Run ``sort | awk > stdout`` (or ``sort | cut -f1 | uniq``) to its end, the quads
-        of the graphs numbered in ``drop`` left out (helpers killed on early exit)."""
+    def _piped_cut(
+        self, stdout: Any, drop: frozenset[str], commands: list[list[str]]
+    ) -> Iterator[subprocess.Popen[Any]]:
+        """Run ``sort | awk > stdout`` (or ``sort | cut -f1 | uniq``: the :func:`_cutter`
+        ``commands``) to its end, the quads of the graphs numbered in ``drop`` left out
+        (helpers killed on early exit)."""
         proc = self._sort
         assert proc is not None and proc.stdout is not None
-        commands = _cutter(bool(drop))
-        assert commands is not None
         self.seal()
         env = {**os.environ, "LC_ALL": "C"}
         text = "utf-8" if stdout == subprocess.PIPE else None
@@ -501,9 +539,10 @@ def triple_blocks(
         previous = triples[-1]
 
 
-# Takes the triple off each sorted quad line (the number of a graph in the file it is given
-# first left out) and writes each triple once: the triples of one graph or more are next to
-# each other in the sorted lines. (Numbers only, so "12" is never read as another number.)
+# Takes the triple off each sorted quad line and writes each triple once (its quads are next
+# to each other in the sorted lines); the dropping one first reads the file of graph numbers
+# to leave out. Graph numbers are plain decimals: awk reads "12" as the key "12" (a token
+# such as "1e5" could be read as a number and miss its key).
 _AWK_CUT = "-F\t", "$1 != p { print $1; p = $1 }"
 _AWK_CUT_DROPPING = "-F\t", "NR == FNR { d[$0]; next } !($2 in d) && $1 != p { print $1; p = $1 }"
 

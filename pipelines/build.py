@@ -43,7 +43,6 @@ from graph.serialize import (
     join_turtle,
     jsonld_piece,
     subject_cuts,
-    triple_blocks,
     turtle_piece,
     write_jsonld,
     write_ntriple_blocks,
@@ -548,7 +547,7 @@ def _write_outputs(
     try:
         if options.nquads:
             with atomic_write(out / "graph.nq") as nq:
-                blocks = triple_blocks(sorter.blocks(), drop_graphs=dropped, nquads=nq)
+                blocks = sorter.quads_and_triples(nq, drop_graphs=dropped)
                 result.triples = write_ntriple_blocks(blocks, nt)
             outputs["nquads"] = out / "graph.nq"
         else:  # the triples are cut from the sorted quads in C (graphs dropped there too)
