@@ -46,6 +46,7 @@ from graph.vocab import PREFIXES, RDF
 
 __all__ = [
     "QuadSorter",
+    "big_writes",
     "count_lines",
     "gnu_sort",
     "join_jsonld",
@@ -84,6 +85,31 @@ def gnu_sort() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return program if "GNU coreutils" in version else None
+
+
+@functools.cache  # one probe per process, like gnu_sort()
+def big_writes() -> tuple[str, ...]:
+    """The prefix that makes a C helper write its standard output in 1 MB blocks: coreutils'
+    ``stdbuf -o1M`` where this machine has it and it works, else nothing (``()``).
+
+    GNU sort and awk write their output through C's stdio, in 4 KB blocks when it goes to
+    a pipe or a file here: about 100,000 system calls each for the 400 MB of a
+    30,000-article build. In 1 MB blocks the sort-and-cut pipeline spends about a third
+    less time in the kernel (and so about a second less on one CPU).
+
+    Example:
+        >>> big_writes() in ((), (shutil.which("stdbuf"), "-o1M"))
+        True
+    """
+    program = shutil.which("stdbuf")
+    if program is None:
+        return ()
+    try:  # (stdbuf works by preloading a library: a system without it says so here)
+        done = subprocess.run([program, "-o1M", "true"], capture_output=True, timeout=10,
+                              check=False)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return (program, "-o1M") if done.returncode == 0 else ()
 
 
 def widen_pipe(fd: int, size: int = 1 << 20) -> None:
@@ -175,7 +201,7 @@ class QuadSorter:
             program = gnu_sort()
             if program is not None:
                 self._sort = subprocess.Popen(
-                    [program, "-u", "-S", "64M", "-T", str(self._temp())],
+                    [*big_writes(), program, "-u", "-S", "64M", "-T", str(self._temp())],
                     # 1 MB buffers: the lines of one article (about 13 kB) are written in
                     # far fewer, larger writes (one system call per MB, not per article)
                     bufsize=1 << 20,
@@ -555,15 +581,15 @@ def _cutter(dropping: bool) -> list[list[str]] | None:
     machine has neither (the lines are then cut in Python).
 
     Example:
-        >>> _cutter(False) is None or _cutter(False)[-1][0].rsplit("/")[-1] in (
+        >>> _cutter(False) is None or _cutter(False)[-1][len(big_writes())].rsplit("/")[-1] in (
         ...     "mawk", "gawk", "uniq")
         True
     """
     for name in ("mawk", "gawk"):
         if (awk := shutil.which(name)) is not None:
-            return [[awk, *(_AWK_CUT_DROPPING if dropping else _AWK_CUT)]]
+            return [[*big_writes(), awk, *(_AWK_CUT_DROPPING if dropping else _AWK_CUT)]]
     if not dropping and all(shutil.which(p) is not None for p in ("cut", "uniq")):
-        return [["cut", "-f1"], ["uniq"]]
+        return [[*big_writes(), "cut", "-f1"], [*big_writes(), "uniq"]]
     return None
 
 

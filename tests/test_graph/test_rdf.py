@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from graph.model import Article
 from graph.rdf import article_triples, literal
 from graph.serialize import (
     QuadSorter,
+    big_writes,
     gnu_sort,
     join_jsonld,
     join_turtle,
@@ -384,22 +386,50 @@ def test_graphs_dropped_in_c_are_the_graphs_dropped_here(tmp_path: Path) -> None
     assert 10_000 < len(expected) < len(everything)  # some triples only in dropped graphs
 
 
+def test_big_writes_only_where_stdbuf_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``stdbuf -o1M`` is put before the helpers only where it runs: a machine whose
+    ``stdbuf`` fails (its preload library missing, say) or that has none gets plain
+    helpers, not a sort that cannot start."""
+    probe = big_writes.__wrapped__  # (the cached answer is this machine's)
+    real = shutil.which("stdbuf")
+    assert real is not None and probe() == (real, "-o1M")
+    broken = tmp_path / "stdbuf"
+    broken.write_text("#!/bin/sh\necho 'stdbuf: failed to find libstdbuf.so' >&2\nexit 125\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert probe() == ()
+    broken.unlink()
+    assert probe() == ()
+
+
 @pytest.mark.skipif(gnu_sort() is None, reason="GNU sort writing the file is what this tests")
-@pytest.mark.parametrize("cutter", ["awk", "cut | uniq", "python"])
+@pytest.mark.parametrize("cutter", ["awk", "awk, small writes", "cut | uniq", "python"])
 def test_triples_written_by_uniq_are_the_python_cut(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cutter: str
 ) -> None:
     """graph.nt written by ``sort | awk > file`` (or ``sort | cut -f1 | uniq``, on a machine
     without awk; or here, without either) holds the lines of the Python cut, counted right,
-    with nothing left beside it."""
+    with nothing left beside it; with ``stdbuf``'s 1 MB writes or without them."""
     import graph.serialize as serialize
 
     found = serialize._cutter(False)
-    assert found is not None and "awk" in found[0][0]  # Debian's mawk, or gawk
-    fallback = {"cut | uniq": [["cut", "-f1"], ["uniq"]], "python": None}
+    prefix = serialize.big_writes()
+    assert prefix and prefix[0].endswith("stdbuf")  # Debian's coreutils has it
+    assert found is not None and found[0][: len(prefix)] == list(prefix)
+    awk = found[0][len(prefix) :]
+    assert "awk" in awk[0]  # Debian's mawk, or gawk
+    fallback = {"cut | uniq": [["cut", "-f1"], ["uniq"]], "python": None,
+                "awk, small writes": [awk]}  # fmt: skip
     if cutter in fallback:
         monkeypatch.setattr(serialize, "_cutter", lambda dropping: fallback[cutter])
+    if cutter == "awk, small writes":
+        monkeypatch.setattr(serialize, "big_writes", lambda: ())
     gnu, python = _gnu_and_python_sorters(3)
+    assert gnu._sort is not None
+    assert isinstance(gnu._sort.args, list)
+    assert (gnu._sort.args[0] == prefix[0]) == (cutter != "awk, small writes")
     tmpdir = gnu._tmpdir
     assert tmpdir is not None and gnu._sort is not None
     out = tmp_path / "out"
