@@ -32,6 +32,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from itertools import islice
@@ -45,6 +46,7 @@ from graph.rdf import Triple
 from graph.vocab import PREFIXES, RDF
 
 __all__ = [
+    "GrowingFile",
     "QuadSorter",
     "big_writes",
     "count_lines",
@@ -58,6 +60,7 @@ __all__ = [
     "subject_cuts",
     "triple_blocks",
     "triples_of",
+    "turtle_following",
     "turtle_piece",
     "widen_pipe",
     "write_jsonld",
@@ -356,11 +359,19 @@ class QuadSorter:
             nquads.write("".join(quads))
             yield triples
 
-    def write_triples(self, path: Path | str, *, drop_graphs: frozenset[str] = frozenset()) -> int:
+    def write_triples(
+        self,
+        path: Path | str,
+        *,
+        drop_graphs: frozenset[str] = frozenset(),
+        on_open: Callable[[Path], None] | None = None,
+    ) -> int:
         """Write the lines of :meth:`triples` to ``path`` atomically; return how many.
 
         With GNU sort, the C program after it writes the file itself: the lines never pass
-        through Python (about 3 s less CPU for 3 M triples).
+        through Python (about 3 s less CPU for 3 M triples). ``on_open`` is called with the
+        temporary file's path once it exists, before any line is written: a reader may
+        follow the file as it grows (see :class:`GrowingFile`).
 
         Example:
             >>> import tempfile, pathlib
@@ -372,12 +383,18 @@ class QuadSorter:
         """
         drop = self._numbers(drop_graphs)
         commands = None if self._sort is None else _cutter(bool(drop))
-        if commands is None:
-            blocks = triple_blocks(self._numbered_blocks(), drop_graphs=drop)
-            return write_ntriple_blocks(blocks, path)
         with atomic_path(path) as tmp:
-            with tmp.open("wb") as fh, self._piped_cut(fh, drop, commands):
-                pass
+            with tmp.open("wb") as fh:
+                if on_open is not None:
+                    on_open(tmp)
+                if commands is None:
+                    count = 0
+                    for block in triple_blocks(self._numbered_blocks(), drop_graphs=drop):
+                        fh.write("".join(block).encode("utf-8"))
+                        count += len(block)
+                    return count
+                with self._piped_cut(fh, drop, commands):
+                    pass
             return count_lines(tmp)
 
     def _numbers(self, graphs: frozenset[str]) -> frozenset[str]:
@@ -415,10 +432,15 @@ class QuadSorter:
                 source.close()  # the helper holds it now
                 source = helper.stdout
             yield helpers[-1]
-            codes = (proc.wait(), *(h.wait() for h in helpers))
+            # The helpers first: a sort whose reader died would wait for ever on a pipe
+            # that a forked process of this one still holds open.
+            helper_codes = [h.wait() for h in helpers]
+            if any(helper_codes) and proc.poll() is None:
+                proc.kill()
+            codes = (proc.wait(), *helper_codes)
             if any(codes):
-                raise OSError(f"sort | {' | '.join(c[0] for c in commands)} failed "
-                              f"(exits {codes}) in {self._tmpdir}")  # fmt: skip
+                names = " | ".join(_program(c) for c in commands)
+                raise OSError(f"sort | {names} failed (exits {codes}) in {self._tmpdir}")
             self._sort = None
         finally:
             for helper in helpers:  # stopped early: no helper left behind
@@ -593,6 +615,12 @@ def _cutter(dropping: bool) -> list[list[str]] | None:
     return None
 
 
+def _program(command: list[str]) -> str:
+    """The program a helper's command runs (past ``stdbuf -o1M``): ``mawk``, ``uniq``..."""
+    words = command[2:] if Path(command[0]).name == "stdbuf" else command
+    return Path(words[0]).name
+
+
 def count_lines(path: Path | str) -> int:
     """The number of lines in a file (a last line without a newline counts too), counted
     by ``wc -l`` where the machine has it, else here in 4 MB blocks.
@@ -760,12 +788,110 @@ def turtle_piece(nt: Path | str, piece: Path | str, start: int = 0, end: int | N
     """
     size = os.path.getsize(nt) if end is None else end
     with open(nt, "rb") as src:
-        triples = ox.parse(
-            io.BufferedReader(_ByteRange(src, start, size), 1 << 20),
-            ox.RdfFormat.N_TRIPLES,
-            lenient=True,  # citegraph's own output: its IRIs are checked when made
-        )
-        ox.serialize(triples, str(piece), ox.RdfFormat.TURTLE, prefixes=_PREFIX_IRIS)
+        _turtle_of(_ByteRange(src, start, size), piece)
+
+
+def _turtle_of(source: io.RawIOBase, piece: Path | str) -> None:
+    """Oxigraph's Turtle of the sorted N-Triples bytes ``source`` gives, to ``piece``."""
+    triples = ox.parse(
+        io.BufferedReader(source, 1 << 20),
+        ox.RdfFormat.N_TRIPLES,
+        lenient=True,  # citegraph's own output: its IRIs are checked when made
+    )
+    ox.serialize(triples, str(piece), ox.RdfFormat.TURTLE, prefixes=_PREFIX_IRIS)
+
+
+def turtle_following(growing: GrowingFile, path: Path | str) -> None:
+    """Write the Turtle of a sorted N-Triples file that is still being written (see
+    :class:`GrowingFile`) to ``path`` atomically, as the lines come: the same bytes
+    :func:`write_turtle` writes once the file is whole.
+
+    Example:
+        >>> import tempfile, pathlib, threading
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> nt = d / "g.nt"
+        >>> writer = nt.open("wb", buffering=0)
+        >>> growing = GrowingFile(nt)
+        >>> done = threading.Thread(target=turtle_following, args=(growing, d / "g.ttl"))
+        >>> done.start()
+        >>> _ = writer.write(b'<urn:a> <http://purl.org/dc/terms/title> "T" .\\n')
+        >>> growing.ends_at(writer.tell()); writer.close(); done.join()
+        >>> (d / "g.ttl").read_text().split("\\n\\n")[1]
+        '<urn:a> dcterms:title "T" .\\n'
+    """
+    target = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        _turtle_of(growing, name)
+        join_turtle([name], target)
+    finally:
+        os.unlink(name)
+
+
+class GrowingFile(io.RawIOBase):
+    """A file that another process (or thread) is still writing, read from its start as it
+    grows: a read at its current end waits for more, until :meth:`ends_at` has said how many
+    bytes it will hold and they have all been read. Opened at once, so the writer may rename
+    the file meanwhile.
+
+    A writer that fails calls :meth:`ends_at` with ``None``: the reader then raises
+    :class:`OSError` instead of waiting for ever. ``ends_at`` may be called from another
+    thread; across processes, :meth:`ends_at_from` takes the size from a pipe.
+    """
+
+    POLL_SECONDS = 0.005
+    """How long a read at the current end sleeps before it looks again."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__()
+        self._fh = open(path, "rb", buffering=0)  # noqa: SIM115  (closed by close())
+        self._read = 0
+        self._size: int | None = None
+        self._failed = False
+        self._ended = threading.Event()
+        self._conn: Any = None
+
+    def ends_at(self, size: int | None) -> None:
+        """The file is whole and holds ``size`` bytes (``None``: its writer failed)."""
+        self._size, self._failed = size, size is None
+        self._ended.set()
+
+    def ends_at_from(self, conn: Any) -> None:
+        """Take :meth:`ends_at`'s size from ``conn`` (a ``multiprocessing`` pipe end), when
+        it comes: the writer sends it there from another process."""
+        self._conn = conn
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while True:
+            n = self._fh.readinto(buffer) or 0
+            if n:
+                self._read += n
+                return n
+            if self._ended.is_set():
+                if self._failed:
+                    raise OSError("the file being read was not written to its end")
+                assert self._size is not None
+                if self._read >= self._size:
+                    return 0
+                if os.fstat(self._fh.fileno()).st_size > self._read:
+                    continue
+                raise OSError(f"the file ends at byte {self._read}, not {self._size}")
+            if self._conn is not None:
+                if self._conn.poll(self.POLL_SECONDS):
+                    try:
+                        self.ends_at(self._conn.recv())
+                    except EOFError:  # the writer's side is gone without a word
+                        self.ends_at(None)
+            else:
+                self._ended.wait(self.POLL_SECONDS)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 def join_turtle(pieces: Iterable[Path | str], path: Path | str) -> None:

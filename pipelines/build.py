@@ -38,11 +38,13 @@ from graph.model import Article, Identifiers, Source, with_source
 from graph.network import CitationGraphBuilder, add_metrics, merge_nodes
 from graph.rdf import Triple, article_triples, iri, link_triples, literal
 from graph.serialize import (
+    GrowingFile,
     QuadSorter,
     join_jsonld,
     join_turtle,
     jsonld_piece,
     subject_cuts,
+    turtle_following,
     turtle_piece,
     write_jsonld,
     write_ntriple_blocks,
@@ -544,6 +546,8 @@ def _write_outputs(
     jobs: list[tuple[Literal["turtle", "jsonld"], Path]] = [("turtle", out / "graph.ttl")]
     jobs += [("jsonld", out / "graph.jsonld")] * options.jsonld
     outputs.update(jobs)
+    # A big build writes Turtle in a forked process from graph.nt as it is written.
+    turtle = _TurtleFollower(out / "graph.ttl") if big and not options.nquads else None
     try:
         if options.nquads:
             with atomic_write(out / "graph.nq") as nq:
@@ -551,15 +555,24 @@ def _write_outputs(
                 result.triples = write_ntriple_blocks(blocks, nt)
             outputs["nquads"] = out / "graph.nq"
         else:  # the triples are cut from the sorted quads in C (graphs dropped there too)
-            result.triples = sorter.write_triples(nt, drop_graphs=dropped)
+            on_open = turtle.start if turtle is not None else None
+            result.triples = sorter.write_triples(nt, drop_graphs=dropped, on_open=on_open)
+        if turtle is not None:
+            turtle.written(nt.stat().st_size)
+            jobs = [job for job in jobs if job[0] != "turtle"]
         if big:
-            _serialise_in_parallel(nt, jobs)
+            if jobs:
+                _serialise_in_parallel(nt, jobs)
         else:
             for kind, path in jobs:
                 _serialise_from_nt(nt, kind, path)
+        if turtle is not None:
+            turtle.result()
         files = graph_files.result()
     except BaseException:
         graph_files.cancel()
+        if turtle is not None:
+            turtle.cancel()
         raise
     _summarise_graph(g, result)
     outputs.update(files)
@@ -719,6 +732,79 @@ class _GraphFiles:
         if self._proc is not None and self._proc.is_alive():
             self._proc.kill()
             self._proc.join()
+
+
+def _turtle_child(
+    conn: Connection, growing: GrowingFile, path: Path, parents_end: Connection
+) -> None:
+    """In a forked process: write ``path`` (Turtle) from graph.nt as it grows, then say so
+    (or send the error)."""
+    parents_end.close()  # (so that the size pipe ends, and the wait with it, if the parent dies)
+    try:
+        turtle_following(growing, path)
+        conn.send(("ok", None))
+    except BaseException as exc:  # reported in the parent, which raises it
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+class _TurtleFollower:
+    """graph.ttl written in a forked process while awk writes graph.nt, reading the lines
+    as they come (:class:`graph.serialize.GrowingFile`), instead of after it in pieces: on
+    two cores Turtle then costs no time of its own. The same bytes as :func:`write_turtle`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._proc: Any = None
+
+    def start(self, nt: Path) -> None:
+        """Start following ``nt`` (the temporary graph.nt, empty yet)."""
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        growing = GrowingFile(nt)  # opened here: graph.nt may be renamed before the child runs
+        size_in, self._size_out = ctx.Pipe(duplex=False)
+        growing.ends_at_from(size_in)
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(
+            target=_turtle_child, args=(child, growing, self._path, self._size_out)
+        )
+        self._proc.start()
+        for end in (child, size_in, growing):
+            end.close()
+
+    def written(self, size: int | None) -> None:
+        """graph.nt is whole, ``size`` bytes (``None``: it was not written to its end)."""
+        if self._proc is not None and not self._size_out.closed:
+            with contextlib.suppress(OSError):  # (a child that died is reported by result())
+                self._size_out.send(size)
+            self._size_out.close()
+
+    def result(self) -> None:
+        """Wait for graph.ttl; raise the child's error, if any."""
+        if self._proc is None:
+            raise ExportError("Turtle was never started: graph.nt was not written")
+        try:
+            kind, value = self._conn.recv()
+        except EOFError:
+            kind, value = "error", ExportError("the process writing graph.ttl died")
+        self._proc.join()
+        self._proc = None
+        if kind == "error":
+            raise value
+
+    def cancel(self) -> None:
+        """Stop the writer: told that graph.nt will not be whole, it removes its temporary
+        file and ends (killed only if it does not end within a minute)."""
+        if self._proc is not None:
+            self.written(None)
+            self._proc.join(60)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join()
+            self._proc = None
 
 
 def _title(g: nx.DiGraph[str]) -> str:

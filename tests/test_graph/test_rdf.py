@@ -16,6 +16,7 @@ from rdflib.compare import isomorphic
 from graph.model import Article
 from graph.rdf import article_triples, literal
 from graph.serialize import (
+    GrowingFile,
     QuadSorter,
     big_writes,
     gnu_sort,
@@ -28,9 +29,11 @@ from graph.serialize import (
     subject_cuts,
     triple_blocks,
     triples_of,
+    turtle_following,
     turtle_piece,
     write_jsonld,
     write_ntriples,
+    write_turtle,
 )
 from graph.vocab import FABIO, PREFIXES, RDF, XSD, work_iri
 from pipelines.build import BuildOptions, build
@@ -384,6 +387,77 @@ def test_graphs_dropped_in_c_are_the_graphs_dropped_here(tmp_path: Path) -> None
     assert (tmp_path / "gnu.nt").read_text(encoding="utf-8").splitlines(keepends=True) == here
     assert here == expected and count == len(expected)
     assert 10_000 < len(expected) < len(everything)  # some triples only in dropped graphs
+
+
+def _sorted_nt_of_fixture(path: Path) -> bytes:
+    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
+            if isinstance(a, Article)]  # fmt: skip
+    lines = {f"{s} {p} {o} .\n" for a in arts for s, p, o in article_triples(a)}
+    data = "".join(sorted(lines)).encode("utf-8")
+    path.write_bytes(data)
+    return data
+
+
+def test_turtle_of_a_file_still_being_written_is_the_turtle_of_the_whole(
+    tmp_path: Path,
+) -> None:
+    """Real records' sorted N-Triples written in pieces cut anywhere (inside lines and
+    UTF-8 characters), with pauses: Turtle written while they come is the same bytes as
+    Turtle written from the whole file."""
+    import threading
+    import time
+
+    data = _sorted_nt_of_fixture(tmp_path / "whole.nt")
+    write_turtle(tmp_path / "whole.nt", tmp_path / "whole.ttl")
+    nt = tmp_path / "growing.nt"
+    writer = nt.open("wb", buffering=0)
+    growing = GrowingFile(nt)
+
+    def write() -> None:
+        for i in range(0, len(data), 7_001):
+            writer.write(data[i : i + 7_001])
+            if i % 5 == 0:
+                time.sleep(0.002)
+        nt.rename(tmp_path / "renamed.nt")  # (the build renames it while it is read)
+        growing.ends_at(writer.tell())
+        writer.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    turtle_following(growing, tmp_path / "following.ttl")
+    thread.join()
+    growing.close()
+    assert (tmp_path / "following.ttl").read_bytes() == (tmp_path / "whole.ttl").read_bytes()
+    assert len(data) > 1_000_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "following.ttl", "renamed.nt", "whole.nt", "whole.ttl"]  # fmt: skip
+
+
+def test_a_growing_file_that_is_never_whole_is_an_error(tmp_path: Path) -> None:
+    """The writer failed, said a size the file never reaches, or went away without a word
+    (its pipe closed): the reader raises instead of waiting for ever, and no Turtle file
+    is left."""
+    import multiprocessing
+
+    nt = tmp_path / "g.nt"
+    nt.write_bytes(b'<urn:a> <urn:p> "1" .\n')
+    failed = GrowingFile(nt)
+    failed.ends_at(None)
+    with pytest.raises(OSError, match="not written to its end"):
+        turtle_following(failed, tmp_path / "g.ttl")
+    short = GrowingFile(nt)
+    short.ends_at(nt.stat().st_size + 10)
+    with pytest.raises(OSError, match="ends at byte 22, not 32"):
+        short.read()
+    gone = GrowingFile(nt)
+    theirs, ours = multiprocessing.Pipe(duplex=False)
+    gone.ends_at_from(theirs)
+    ours.close()
+    with pytest.raises(OSError, match="not written to its end"):
+        gone.read()
+    for reader in (failed, short, gone):
+        reader.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["g.nt"]
 
 
 def test_big_writes_only_where_stdbuf_works(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from graph.serialize import QuadSorter
+from graph.serialize import QuadSorter, gnu_sort
 from graph.sparql import iter_select
 from graph.store import open_store
 from pipelines.build import BuildOptions, build
@@ -206,3 +207,76 @@ def test_on_one_cpu_a_big_build_runs_in_this_process(
     assert result.articles == 120 and result.triples > 10_000  # (the fixture's 120 records)
     if len(cpus) > 1:
         _assert_same_files(tmp_path / "two", tmp_path / "one")
+
+
+REFS_A = FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"
+
+
+def _big_build(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Make the next builds take the path of a big build on two cores: GNU sort (small
+    chunks), graph files forked, Turtle followed as graph.nt is written. Returns the list
+    that collects the files the Turtle writer followed."""
+    import pipelines.build as build_module
+
+    followed: list[Path] = []
+    start = build_module._TurtleFollower.start
+
+    def spy(self: object, nt: Path) -> None:
+        followed.append(nt)
+        start(self, nt)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "QuadSorter", lambda: QuadSorter(chunk_lines=500))
+    monkeypatch.setattr(build_module, "PARALLEL_SERIALISE_TRIPLES", 0)
+    monkeypatch.setattr(build_module, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(build_module._TurtleFollower, "start", spy)
+    return followed
+
+
+def test_turtle_written_as_graph_nt_grows_is_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big build writes graph.ttl in a forked process that reads graph.nt while awk is
+    still writing it: the same files as a build that writes Turtle after graph.nt."""
+    one_by_one = build([REFS_A], BuildOptions(out=tmp_path / "serial", html=False))
+    followed = _big_build(monkeypatch)
+    result = build([REFS_A], BuildOptions(out=tmp_path / "big", html=False))
+    assert len(followed) == 1 and followed[0].name.startswith(".graph.nt")
+    assert result.triples == one_by_one.triples > 10_000
+    for name in ("graph.nt", "graph.ttl", "graph.jsonld", "citations.graphml"):
+        assert (tmp_path / "big" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+    assert sorted(p.name for p in (tmp_path / "big").iterdir()) == sorted(
+        p.name for p in (tmp_path / "serial").iterdir()
+    )  # no temporary file left beside them
+
+
+@pytest.mark.skipif(gnu_sort() is None, reason="the helper after GNU sort is what fails here")
+def test_a_failing_cut_stops_a_big_build_with_nothing_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The program that cuts the sorted quads dies early while forked processes (the graph
+    files, the Turtle writer) still hold the sort's output pipe open: the build raises
+    instead of waiting for ever on the sort, the Turtle writer is stopped, and neither
+    graph.nt nor graph.ttl is left, whole or in part."""
+    import multiprocessing
+
+    import graph.serialize as serialize
+
+    followed = _big_build(monkeypatch)
+    dies = [["sh", "-c", "head -c 1000 > /dev/null; exit 3"]]
+    monkeypatch.setattr(serialize, "_cutter", lambda dropping: dies)
+    out = tmp_path / "out"
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the build waits for ever on the sort")
+
+    before = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        with pytest.raises(OSError, match=r"sort \| sh failed \(exits \(-9, 3\)\)"):
+            build([REFS_A], BuildOptions(out=out, html=False))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    assert len(followed) == 1
+    assert not [p.name for p in out.iterdir() if "graph.nt" in p.name or "graph.ttl" in p.name]
+    assert multiprocessing.active_children() == []
