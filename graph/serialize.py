@@ -764,11 +764,18 @@ def write_turtle(nt: Path | str, path: Path | str) -> None:
         >>> (d / "g.ttl").read_text().split("\\n\\n")[1]
         '<urn:a> dcterms:title "T" ;\\n\\ta fabio:Expression .\\n'
     """
+    with open(nt, "rb") as src:
+        _write_turtle_of(_ByteRange(src, 0, os.path.getsize(nt)), path)
+
+
+def _write_turtle_of(source: io.RawIOBase, path: Path | str) -> None:
+    """The Turtle of the sorted N-Triples bytes of ``source``, to ``path`` atomically (with
+    citegraph's ``@prefix`` lines, in their fixed order)."""
     target = Path(path)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     try:
-        turtle_piece(nt, name)
+        _turtle_of(source, name)
         join_turtle([name], target)
     finally:
         os.unlink(name)
@@ -819,14 +826,7 @@ def turtle_following(growing: GrowingFile, path: Path | str) -> None:
         >>> (d / "g.ttl").read_text().split("\\n\\n")[1]
         '<urn:a> dcterms:title "T" .\\n'
     """
-    target = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    try:
-        _turtle_of(growing, name)
-        join_turtle([name], target)
-    finally:
-        os.unlink(name)
+    _write_turtle_of(growing, path)
 
 
 class GrowingFile(io.RawIOBase):
