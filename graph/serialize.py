@@ -388,11 +388,8 @@ class QuadSorter:
                 if on_open is not None:
                     on_open(tmp)
                 if commands is None:
-                    count = 0
-                    for block in triple_blocks(self._numbered_blocks(), drop_graphs=drop):
-                        fh.write("".join(block).encode("utf-8"))
-                        count += len(block)
-                    return count
+                    blocks = triple_blocks(self._numbered_blocks(), drop_graphs=drop)
+                    return _write_blocks(blocks, fh)
                 with self._piped_cut(fh, drop, commands):
                     pass
             return count_lines(tmp)
@@ -678,11 +675,16 @@ def write_ntriple_blocks(blocks: Iterable[list[str]], path: Path | str) -> int:
         >>> p.read_text()
         '<urn:a> <urn:p> "1" .\\n'
     """
+    with atomic_write(path, "wb") as fh:
+        return _write_blocks(blocks, fh)
+
+
+def _write_blocks(blocks: Iterable[list[str]], fh: IO[bytes]) -> int:
+    """Write the lines of ``blocks`` (UTF-8, one write per block); return how many."""
     count = 0
-    with atomic_write(path) as fh:
-        for block in blocks:
-            fh.write("".join(block))
-            count += len(block)
+    for block in blocks:
+        fh.write("".join(block).encode("utf-8"))
+        count += len(block)
     return count
 
 
@@ -848,13 +850,12 @@ class GrowingFile(io.RawIOBase):
         self._fh = open(path, "rb", buffering=0)  # noqa: SIM115  (closed by close())
         self._read = 0
         self._size: int | None = None
-        self._failed = False
         self._ended = threading.Event()
         self._conn: Any = None
 
     def ends_at(self, size: int | None) -> None:
         """The file is whole and holds ``size`` bytes (``None``: its writer failed)."""
-        self._size, self._failed = size, size is None
+        self._size = size
         self._ended.set()
 
     def ends_at_from(self, conn: Any) -> None:
@@ -872,9 +873,8 @@ class GrowingFile(io.RawIOBase):
                 self._read += n
                 return n
             if self._ended.is_set():
-                if self._failed:
+                if self._size is None:  # (its writer failed)
                     raise OSError("the file being read was not written to its end")
-                assert self._size is not None
                 if self._read >= self._size:
                     return 0
                 if os.fstat(self._fh.fileno()).st_size > self._read:

@@ -543,11 +543,14 @@ def _write_outputs(
     # pieces) and JSON-LD from graph.nt in forked processes side by side. On one CPU
     # everything is written here, one after the other: forks would only take turns.
     graph_files = _GraphFiles(g, options, fork=big)
-    jobs: list[tuple[Literal["turtle", "jsonld"], Path]] = [("turtle", out / "graph.ttl")]
-    jobs += [("jsonld", out / "graph.jsonld")] * options.jsonld
-    outputs.update(jobs)
+    outputs["turtle"] = out / "graph.ttl"
     # A big build writes Turtle in a forked process from graph.nt as it is written.
     turtle = _TurtleFollower(out / "graph.ttl") if big and not options.nquads else None
+    jobs: list[tuple[Literal["turtle", "jsonld"], Path]] = (
+        [] if turtle else [("turtle", out / "graph.ttl")]
+    )
+    jobs += [("jsonld", out / "graph.jsonld")] * options.jsonld
+    outputs.update(jobs)
     try:
         if options.nquads:
             with atomic_write(out / "graph.nq") as nq:
@@ -559,13 +562,11 @@ def _write_outputs(
             result.triples = sorter.write_triples(nt, drop_graphs=dropped, on_open=on_open)
         if turtle is not None:
             turtle.written(nt.stat().st_size)
-            jobs = [job for job in jobs if job[0] != "turtle"]
-        if big:
-            if jobs:
-                _serialise_in_parallel(nt, jobs)
-        else:
+        if not big:
             for kind, path in jobs:
                 _serialise_from_nt(nt, kind, path)
+        elif jobs:
+            _serialise_in_parallel(nt, jobs)
         if turtle is not None:
             turtle.result()
         files = graph_files.result()
@@ -679,18 +680,57 @@ def _write_graph_files(g: nx.DiGraph[str], options: BuildOptions) -> dict[str, P
     return outputs
 
 
-def _graph_files_child(conn: Connection, g: nx.DiGraph[str], options: BuildOptions) -> None:
-    """In a forked process: write the graph files, send back what was written (or the
-    error). Forked, so the graph is shared, never pickled."""
+def _graph_files_child(
+    g: nx.DiGraph[str], options: BuildOptions
+) -> tuple[dict[str, Path], dict[str, tuple[Any, Any, Any]]]:
+    """In a forked process: write the graph files; return what was written and the metrics
+    computed on the way (forked, so the graph is shared, never pickled)."""
+    outputs = _write_graph_files(g, options)
+    metrics = {n: (d["in_corpus_citations"], d["references"], d["pagerank"])
+               for n, d in g.nodes(data=True)}  # fmt: skip
+    return outputs, metrics
+
+
+def _run_forked(conn: Connection, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
     try:
-        outputs = _write_graph_files(g, options)
-        metrics = {n: (d["in_corpus_citations"], d["references"], d["pagerank"])
-                   for n, d in g.nodes(data=True)}  # fmt: skip
-        conn.send(("ok", (outputs, metrics)))
+        conn.send(("ok", target(*args)))
     except BaseException as exc:  # reported in the parent, which raises it
         conn.send(("error", exc))
     finally:
         conn.close()
+
+
+class _Forked:
+    """``target(*args)`` run in a forked process (the arguments shared, never pickled); its
+    return value, or its exception, comes back through a pipe to :meth:`result`."""
+
+    def __init__(self, what: str, target: Callable[..., Any], *args: Any) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._what = what
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_run_forked, args=(child, target, args))
+        self._proc.start()
+        child.close()
+
+    def result(self) -> Any:
+        """Wait for the process; its return value, or raise its error."""
+        try:
+            kind, value = self._conn.recv()
+        except EOFError:
+            kind, value = "error", ExportError(f"the process writing {self._what} died")
+        self._proc.join()
+        if kind == "error":
+            raise value
+        return value
+
+    def stop(self, grace: float = 0) -> None:
+        """Wait up to ``grace`` seconds for the process to end, then kill it."""
+        self._proc.join(grace)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
 
 
 class _GraphFiles:
@@ -700,28 +740,16 @@ class _GraphFiles:
     def __init__(self, g: nx.DiGraph[str], options: BuildOptions, *, fork: bool) -> None:
         self._graph = g
         self._outputs: dict[str, Path] | None = None
-        self._proc: Any = None
-        if not fork:
+        self._child: _Forked | None = None
+        if fork:
+            self._child = _Forked("the graph files", _graph_files_child, g, options)
+        else:
             self._outputs = _write_graph_files(g, options)
-            return
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        self._conn, child = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=_graph_files_child, args=(child, g, options))
-        self._proc.start()
-        child.close()
 
     def result(self) -> dict[str, Path]:
         if self._outputs is None:
-            try:
-                kind, value = self._conn.recv()
-            except EOFError:
-                kind, value = "error", ExportError("the process writing the graph files died")
-            self._proc.join()
-            if kind == "error":
-                raise value
-            self._outputs, metrics = value
+            assert self._child is not None
+            self._outputs, metrics = self._child.result()
             nodes = self._graph.nodes
             for n, (cited, refs, rank) in metrics.items():  # the child's, on this graph
                 d = nodes[n]
@@ -729,24 +757,14 @@ class _GraphFiles:
         return self._outputs
 
     def cancel(self) -> None:
-        if self._proc is not None and self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join()
+        if self._child is not None:
+            self._child.stop()
 
 
-def _turtle_child(
-    conn: Connection, growing: GrowingFile, path: Path, parents_end: Connection
-) -> None:
-    """In a forked process: write ``path`` (Turtle) from graph.nt as it grows, then say so
-    (or send the error)."""
+def _turtle_child(growing: GrowingFile, path: Path, parents_end: Connection) -> None:
+    """In a forked process: write ``path`` (Turtle) from graph.nt as it grows."""
     parents_end.close()  # (so that the size pipe ends, and the wait with it, if the parent dies)
-    try:
-        turtle_following(growing, path)
-        conn.send(("ok", None))
-    except BaseException as exc:  # reported in the parent, which raises it
-        conn.send(("error", exc))
-    finally:
-        conn.close()
+    turtle_following(growing, path)
 
 
 class _TurtleFollower:
@@ -757,54 +775,39 @@ class _TurtleFollower:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._proc: Any = None
+        self._child: _Forked | None = None
 
     def start(self, nt: Path) -> None:
         """Start following ``nt`` (the temporary graph.nt, empty yet)."""
         import multiprocessing
 
-        ctx = multiprocessing.get_context("fork")
         growing = GrowingFile(nt)  # opened here: graph.nt may be renamed before the child runs
-        size_in, self._size_out = ctx.Pipe(duplex=False)
+        size_in, self._size_out = multiprocessing.get_context("fork").Pipe(duplex=False)
         growing.ends_at_from(size_in)
-        self._conn, child = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(
-            target=_turtle_child, args=(child, growing, self._path, self._size_out)
-        )
-        self._proc.start()
-        for end in (child, size_in, growing):
-            end.close()
+        self._child = _Forked("graph.ttl", _turtle_child, growing, self._path, self._size_out)
+        size_in.close()
+        growing.close()
 
     def written(self, size: int | None) -> None:
         """graph.nt is whole, ``size`` bytes (``None``: it was not written to its end)."""
-        if self._proc is not None and not self._size_out.closed:
+        if self._child is not None and not self._size_out.closed:
             with contextlib.suppress(OSError):  # (a child that died is reported by result())
                 self._size_out.send(size)
             self._size_out.close()
 
     def result(self) -> None:
         """Wait for graph.ttl; raise the child's error, if any."""
-        if self._proc is None:
-            raise ExportError("Turtle was never started: graph.nt was not written")
-        try:
-            kind, value = self._conn.recv()
-        except EOFError:
-            kind, value = "error", ExportError("the process writing graph.ttl died")
-        self._proc.join()
-        self._proc = None
-        if kind == "error":
-            raise value
+        assert self._child is not None  # (write_triples opens graph.nt before it writes)
+        self._child.result()
+        self._child = None
 
     def cancel(self) -> None:
         """Stop the writer: told that graph.nt will not be whole, it removes its temporary
         file and ends (killed only if it does not end within a minute)."""
-        if self._proc is not None:
+        if self._child is not None:
             self.written(None)
-            self._proc.join(60)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join()
-            self._proc = None
+            self._child.stop(grace=60)
+            self._child = None
 
 
 def _title(g: nx.DiGraph[str]) -> str:
