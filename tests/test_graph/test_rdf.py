@@ -463,12 +463,12 @@ def test_a_growing_file_that_is_never_whole_is_an_error(tmp_path: Path) -> None:
 def test_big_writes_only_where_stdbuf_works(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``stdbuf -o1M`` is put before the helpers only where it runs: a machine whose
+    """``stdbuf -o64K`` is put before the helpers only where it runs: a machine whose
     ``stdbuf`` fails (its preload library missing, say) or that has none gets plain
     helpers, not a sort that cannot start."""
     probe = big_writes.__wrapped__  # (the cached answer is this machine's)
     real = shutil.which("stdbuf")
-    assert real is not None and probe() == (real, "-o1M")
+    assert real is not None and probe() == (real, "-o64K")
     broken = tmp_path / "stdbuf"
     broken.write_text("#!/bin/sh\necho 'stdbuf: failed to find libstdbuf.so' >&2\nexit 125\n")
     broken.chmod(0o755)
@@ -485,7 +485,7 @@ def test_triples_written_by_uniq_are_the_python_cut(
 ) -> None:
     """graph.nt written by ``sort | awk > file`` (or ``sort | cut -f1 | uniq``, on a machine
     without awk; or here, without either) holds the lines of the Python cut, counted right,
-    with nothing left beside it; with ``stdbuf``'s 1 MB writes or without them."""
+    with nothing left beside it; with ``stdbuf``'s 64 KB writes or without them."""
     import graph.serialize as serialize
 
     found = serialize._cutter(False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import unicodedata
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from lxml import etree
 from graph.model import Identifiers
 from pipelines.readers.jats import rendered_text
 from pipelines.readers.xmlutil import hardened_parser
-from pipelines.references import parse_reference, split_pages
+from pipelines.references import _split_pages, parse_reference, split_pages
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "data" / "pubmed-page-wjsc-2025-106856.txt"
@@ -180,6 +181,32 @@ def test_split_pages() -> None:
     assert split_pages("D633–42") == ("D633", "D642")
     assert split_pages("6152–6164.e18") == ("6152", "6164.e18")
     assert split_pages(None) == (None, None)
+
+
+def _real_page_ranges() -> list[str]:
+    """Every MedlinePgn of the bundled baseline excerpts (real records), and of ../shared's
+    baseline sample where it is beside the repository."""
+    files = sorted((REPO / "tests" / "fixtures" / "store").glob("*.xml.gz"))
+    files += sorted((REPO.parent / "shared" / "data" / "pubmed_xml").glob("*.xml.gz"))
+    pages = []
+    for f in files:
+        with gzip.open(f) as fh:
+            pages += [el.text or "" for _, el in etree.iterparse(fh, tag="MedlinePgn")]
+    return pages
+
+
+def test_split_pages_fast_path_gives_what_the_patterns_give() -> None:
+    """Plain "123-33" ranges skip the regular expressions: the same answer either way."""
+    pages = _real_page_ranges()
+    assert len(pages) >= 240
+    edge = ["123-", "-5", "12-3-4", "1-1", "0012-3", "99-100", "١٢-٣", "12 - 3", " 7-9. ", "5-"]
+    fast = 0
+    for text in pages + edge:
+        cleaned = text.strip().rstrip(".,;")
+        assert split_pages(text) == (_split_pages(cleaned) if cleaned else (None, None)), text
+        fast += cleaned.partition("-")[0].isdecimal() and cleaned.partition("-")[2].isdecimal()
+    assert fast > len(pages) // 2  # most real ranges take the fast path
+    assert split_pages("364-75") == ("364", "375") and split_pages("99-100") == ("99", "100")
 
 
 # ----------------------------------------------------------------- JATS mixed-citations
