@@ -773,11 +773,10 @@ def write_turtle(nt: Path | str, path: Path | str) -> None:
         >>> (d / "g.ttl").read_text().split("\\n\\n")[1]
         '<urn:a> dcterms:title "T" ;\\n\\ta fabio:Expression .\\n'
     """
-    with open(nt, "rb") as src:
-        _write_turtle_of(_ByteRange(src, 0, os.path.getsize(nt)), path)
+    _write_turtle_of(os.fspath(nt), path)
 
 
-def _write_turtle_of(source: io.RawIOBase, path: Path | str) -> None:
+def _write_turtle_of(source: io.RawIOBase | str, path: Path | str) -> None:
     """The Turtle of the sorted N-Triples bytes of ``source``, to ``path`` atomically (with
     citegraph's ``@prefix`` lines, in their fixed order)."""
     target = Path(path)
@@ -807,13 +806,16 @@ def turtle_piece(nt: Path | str, piece: Path | str, start: int = 0, end: int | N
         _turtle_of(_ByteRange(src, start, size), piece)
 
 
-def _turtle_of(source: io.RawIOBase, piece: Path | str) -> None:
-    """Oxigraph's Turtle of the sorted N-Triples bytes ``source`` gives, to ``piece``."""
-    triples = ox.parse(
-        io.BufferedReader(source, 1 << 20),
-        ox.RdfFormat.N_TRIPLES,
-        lenient=True,  # citegraph's own output: its IRIs are checked when made
-    )
+def _turtle_of(source: io.RawIOBase | str, piece: Path | str) -> None:
+    """Oxigraph's Turtle of the sorted N-Triples bytes ``source`` gives (or of the whole file
+    at the path ``source``, which Oxigraph then reads itself: no Python read calls), to
+    ``piece``."""
+    lenient = True  # citegraph's own output: its IRIs are checked when made
+    if isinstance(source, str):
+        triples = ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES, lenient=lenient)
+    else:
+        triples = ox.parse(io.BufferedReader(source, 1 << 20), ox.RdfFormat.N_TRIPLES,
+                           lenient=lenient)  # fmt: skip
     ox.serialize(triples, str(piece), ox.RdfFormat.TURTLE, prefixes=_PREFIX_IRIS)
 
 

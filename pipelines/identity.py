@@ -35,7 +35,7 @@ class IdentityMap:
 
     def __init__(self) -> None:
         self._parent: dict[str, str] = {}
-        self._emitted: set[str] = set()
+        self._emitted: dict[str, URIRef] = {}  # root key -> its IRI, as keyer() handed it out
         self.merges = 0
 
     def _find(self, key: str) -> str:
@@ -70,14 +70,32 @@ class IdentityMap:
         return Identifiers(**{scheme: value}).merged(ids)
 
     def keyer(self, ids: Identifiers) -> URIRef | None:
-        """The work IRI of ``ids`` after merging (a :data:`graph.rdf.WorkKeyer`)."""
-        keys = ids.keys()
-        if not keys:
+        """The work IRI of ``ids`` after merging (a :data:`graph.rdf.WorkKeyer`).
+
+        A build asks for every record's and every reference's IRI several times (triples,
+        graph, title index): each root's IRI is made once and kept with it.
+
+        Example:
+            >>> ids = IdentityMap()
+            >>> ids.add(Identifiers(pmid="7", doi="10.1/a"))
+            >>> str(ids.keyer(Identifiers(doi="10.1/a"))), ids.keyer(Identifiers()) is None
+            ('https://identifiers.org/pubmed:7', True)
+        """
+        # the first of ids.keys(), without the list
+        if ids.pmid:
+            key = f"pmid:{ids.pmid}"
+        elif ids.pmcid:
+            key = f"pmcid:{ids.pmcid}"
+        elif ids.doi:
+            key = f"doi:{ids.doi}"
+        else:
             return None
-        root = self._find(keys[0])
-        self._emitted.add(root)
-        scheme, _, value = root.partition(":")
-        return id_iri(scheme, value)
+        root = self._find(key)
+        made = self._emitted.get(root)
+        if made is None:
+            scheme, _, value = root.partition(":")
+            made = self._emitted[root] = id_iri(scheme, value)
+        return made
 
     def rewrites(self, *, emitted_only: bool = False) -> dict[str, str]:
         """Map each provisional IRI (of any merged id) to its canonical IRI, where they differ.

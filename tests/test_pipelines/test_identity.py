@@ -141,3 +141,32 @@ def test_title_matcher_uses_the_last_version_of_a_work() -> None:
     assert m.matches() == {cited: (work, 1.0)}
     m.add_work(work, None, 2019, "Rolf L")  # the later version has no title
     assert m.matches() == {}
+
+
+def test_keyer_gives_the_canonical_iri_as_merges_go_on() -> None:
+    """The IRI a root's keyer call made is kept with the root: a merge that comes later
+    (a record with PMID and DOI after a reference known by its DOI) still changes it, and
+    what was handed out is still listed for rewriting."""
+    from graph.vocab import work_iri
+    from pipelines.readers.pubmed_xml import read_pubmed_xml
+    from tests.conftest import FIXTURES
+
+    ids = IdentityMap()
+    doi_only = Identifiers(doi=SEED_DOI)
+    ids.add(doi_only)
+    assert str(ids.keyer(doi_only)) == SEED_IRI
+    ids.add(Identifiers(pmcid=PMCID, doi=SEED_DOI))
+    assert str(ids.keyer(doi_only)) == f"https://identifiers.org/pmc:{PMCID}"
+    ids.add(Identifiers(pmid=PMID, pmcid=PMCID))
+    assert str(ids.keyer(doi_only)) == str(ids.keyer(Identifiers(pmcid=PMCID))) == PMID_IRI
+    assert ids.rewrites(emitted_only=True) == {
+        SEED_IRI: PMID_IRI, f"https://identifiers.org/pmc:{PMCID}": PMID_IRI}  # fmt: skip
+
+    asked = []  # every id set of a real baseline excerpt, records and references
+    for article in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"):
+        asked += [article.ids, *(ref.ids for ref in article.references)]
+    assert len(asked) > 1000
+    for item in asked:
+        ids.add(item)
+    for item in asked * 2:  # (asked again: from what was kept)
+        assert ids.keyer(item) == work_iri(ids.canonical(item))
