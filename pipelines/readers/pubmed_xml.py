@@ -50,7 +50,13 @@ from graph.model import (
     normalize_registry_number,
 )
 from pipelines.readers.xmlutil import element_text as _text
-from pipelines.readers.xmlutil import hardened_iterparse, normalize_orcid, release, syntax_error
+from pipelines.readers.xmlutil import (
+    gunzipped,
+    hardened_iterparse,
+    normalize_orcid,
+    release,
+    syntax_error,
+)
 from pipelines.readers.xmlutil import month_number as _month
 from pipelines.readers.xmlutil import source_line as _line
 from pipelines.references import parse_reference, split_pages
@@ -96,7 +102,7 @@ def read_pubmed_xml(path: Path) -> Iterator[Article | MalformedRecordError]:
         magic = raw.read(2)
         raw.seek(0)
         if magic == b"\x1f\x8b":
-            with gzip.GzipFile(fileobj=raw) as gz:
+            with gunzipped(raw) as gz:
                 yield from _iter_records(gz, str(path))
         else:
             yield from _iter_records(raw, str(path))

@@ -237,3 +237,34 @@ def test_lines_past_65535_are_exact(tmp_path: Path) -> None:
     assert isinstance(err, MalformedRecordError) and err.record == 151
     assert err.line == lines[-1]
     assert f"record 151, line {lines[-1]}: record without a PMID" in str(err)
+
+
+@pytest.mark.parametrize("gunzip", ["isal", "gzip"])
+def test_gzip_files_read_the_same_with_isal_or_gzip_and_truncation_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gunzip: str
+) -> None:
+    """ISA-L's reader (the default) and the standard library's give the same records, and
+    a file cut short keeps the records before the cut and reports where it stopped."""
+    from isal.igzip import IGzipFile
+
+    import pipelines.readers.xmlutil as xmlutil
+
+    assert xmlutil._GzipFile is IGzipFile  # (installed: the default)
+    monkeypatch.setattr(xmlutil, "_GzipFile", IGzipFile if gunzip == "isal" else gzip.GzipFile)
+    excerpt = FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"
+    expected = list(parse_pubmed_xml(gzip.decompress(excerpt.read_bytes()), file=str(excerpt)))
+    assert list(read_pubmed_xml(excerpt)) == expected and len(expected) == 120
+    packed = excerpt.read_bytes()
+    cut = tmp_path / "cut.xml.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    records = list(read_pubmed_xml(cut))
+    *good, last = records
+    assert isinstance(last, MalformedRecordError), last
+    assert last.message.startswith("cannot read on:") and last.file == str(cut)
+    assert 20 < len(good) < 120
+
+    def fields(a: Article | MalformedRecordError) -> object:
+        assert isinstance(a, Article) and a.source is not None
+        return a.ids, a.title, a.authors, a.mesh, a.references, a.source.record, a.source.line
+
+    assert [fields(a) for a in good] == [fields(a) for a in expected[: len(good)]]
