@@ -177,6 +177,8 @@ _FUNDING = iri(str(SCHEMA.funding))
 _FUNDER = iri(str(SCHEMA.funder))
 _GRANT = iri(str(SCHEMA.Grant))
 _IDENTIFIER = iri(str(SCHEMA.identifier))
+_ALTNAME = iri(str(SCHEMA.alternateName))
+_LOCATION = iri(str(SCHEMA.location))
 _CITES = iri(str(CITO.cites))
 _CITATION = iri(str(CITO.Citation))
 _CITING_ENTITY = iri(str(CITO.hasCitingEntity))
@@ -507,6 +509,11 @@ def _grant_triples(s: str, grant: Grant) -> Iterator[Triple]:
     if funder is not None and grant.agency:
         yield s, _FUNDER, funder
         yield from _organization_triples(funder, grant.agency)
+        # PubMed's Acronym (NIH's institute code, "HD") and Country belong to the agency
+        if grant.acronym:
+            yield funder, _ALTNAME, literal(grant.acronym)
+        if grant.country:
+            yield funder, _LOCATION, literal(grant.country)
     g = grant_iri(grant)
     if g is None:
         return

@@ -194,6 +194,8 @@ class SCHEMA(DefinedNamespace):
     funding: URIRef
     funder: URIRef
     Grant: URIRef
+    alternateName: URIRef
+    location: URIRef
 
 
 class CITEGRAPH(DefinedNamespace):

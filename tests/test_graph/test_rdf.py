@@ -661,6 +661,10 @@ def test_substances_grants_and_affiliations_are_in_the_rdf(tmp_path: Path) -> No
         "schema:funder ?f ; schema:identifier ?number } }"
     )
     assert rows(grants, w=work) == {("Austrian Science Fund FWF", "J 3545")}
+    assert rows(  # the record's <Acronym>FWF_</Acronym> and <Country>Austria</Country>
+        "SELECT ?code ?country WHERE { ?w schema:funder ?f . ?f schema:alternateName ?code ; "
+        "schema:location ?country }", w=work,
+    ) == {("FWF_", "Austria")}  # fmt: skip
     f1000_work = URIRef("https://doi.org/10.12688/f1000research.14013.2")
     assert rows(grants, w=f1000_work) == {
         ("rOpenSci", "None"),
