@@ -299,10 +299,12 @@ def test_funders_and_substances_count_the_records(built: dict[str, Path]) -> Non
 
 
 def test_mesh_terms_count_and_name_the_records_descriptors(built: dict[str, Path]) -> None:
-    """mesh-terms against a count over the records: articles per descriptor, with the name
-    the records give it."""
+    """mesh-terms against a count over the records: articles per descriptor, those of them
+    with it as a major topic, and the name the records give it."""
     articles = _latest_records([PART_A, PART_B])
     every = Counter(d for work in _per_work(articles, lambda a: _descriptors(a, major_only=False))
+                    for d in work)  # fmt: skip
+    major = Counter(d for work in _per_work(articles, lambda a: _descriptors(a, major_only=True))
                     for d in work)  # fmt: skip
     names: dict[str, set[str]] = {}
     for a in articles:
@@ -317,7 +319,8 @@ def test_mesh_terms_count_and_name_the_records_descriptors(built: dict[str, Path
     assert len(every) > 1000
     rows = run_query(open_source(built["db"]), load_query("mesh-terms")).rows
     got = {tuple(t.value for t in r) for r in rows}  # type: ignore[union-attr]
-    assert got == {(d, min(names[d]), str(n)) for d, n in every.items()}
+    assert got == {(d, min(names[d]), str(n), str(major[d])) for d, n in every.items()}
+    assert sum(major.values()) > 500 and 0 < len(major) < len(every)
     assert [int(r[2].value) for r in rows] == sorted(every.values(), reverse=True)  # type: ignore[union-attr]
     assert rows[0][1].value == "Humans"  # type: ignore[union-attr]
 
