@@ -90,6 +90,9 @@ def gnu_sort() -> str | None:
     return program if "GNU coreutils" in version else None
 
 
+_WRITE_BLOCK = "-o64K"  # stdbuf's option: see big_writes()
+
+
 @functools.cache  # one probe per process, like gnu_sort()
 def big_writes() -> tuple[str, ...]:
     """The prefix that makes a C helper write its standard output in 64 KB blocks:
@@ -117,9 +120,6 @@ def big_writes() -> tuple[str, ...]:
     except (OSError, subprocess.SubprocessError):
         return ()
     return (program, _WRITE_BLOCK) if done.returncode == 0 else ()
-
-
-_WRITE_BLOCK = "-o64K"
 
 
 def widen_pipe(fd: int, size: int = 1 << 20) -> None:

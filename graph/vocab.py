@@ -295,6 +295,10 @@ _VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 variant bits (10) over the hash's two low bits."""
 
 
+_IDENTIFIERS_ORG = {"pmid": "https://identifiers.org/pubmed:",
+                    "pmcid": "https://identifiers.org/pmc:"}  # fmt: skip
+
+
 def _doi_path(doi: str) -> str:
     return quote(doi, safe="/:;()._-~!$&'*+,=@")
 
@@ -309,11 +313,9 @@ def id_iri(scheme: str, value: str) -> URIRef:
     # A PMID or PMCID of letters and digits and a DOI path (quoted: nothing an IRI forbids
     # is left) are safe as they are: no check per IRI (a corpus makes hundreds of
     # thousands). Anything else is checked by rdflib.
-    if scheme == "pmid":
-        text = f"https://identifiers.org/pubmed:{value}"
-        return _valid_iri(text) if value.isalnum() and value.isascii() else URIRef(text)
-    if scheme == "pmcid":
-        text = f"https://identifiers.org/pmc:{value}"
+    prefix = _IDENTIFIERS_ORG.get(scheme)
+    if prefix is not None:
+        text = prefix + value
         return _valid_iri(text) if value.isalnum() and value.isascii() else URIRef(text)
     if scheme == "doi":
         return _valid_iri(f"https://doi.org/{_doi_path(value)}")

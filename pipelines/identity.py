@@ -81,16 +81,10 @@ class IdentityMap:
             >>> str(ids.keyer(Identifiers(doi="10.1/a"))), ids.keyer(Identifiers()) is None
             ('https://identifiers.org/pubmed:7', True)
         """
-        # the first of ids.keys(), without the list
-        if ids.pmid:
-            key = f"pmid:{ids.pmid}"
-        elif ids.pmcid:
-            key = f"pmcid:{ids.pmcid}"
-        elif ids.doi:
-            key = f"doi:{ids.doi}"
-        else:
+        best = ids.best()  # (the first of ids.keys(), without the list)
+        if best is None:
             return None
-        root = self._find(key)
+        root = self._find(f"{best[0]}:{best[1]}")
         made = self._emitted.get(root)
         if made is None:
             scheme, _, value = root.partition(":")

@@ -179,10 +179,13 @@ def split_pages(pages: str | None) -> tuple[str | None, str | None]:
     if dash and first.isdecimal() and last.isdecimal() and text.isascii():
         # "123-33", nine in ten PubMed ranges: what the patterns below give, without them
         # (a regular expression costs several microseconds here, called once per record)
-        if len(last) < len(first):
-            last = first[: len(first) - len(last)] + last
-        return first, last
+        return first, _full_last(first, last)
     return _split_pages(text)
+
+
+def _full_last(digits: str, tail: str) -> str:
+    """A shortened last page made whole from the first's digits: ("365", "75") -> "375"."""
+    return digits[: len(digits) - len(tail)] + tail if len(tail) < len(digits) else tail
 
 
 def _split_pages(text: str) -> tuple[str | None, str | None]:
@@ -195,10 +198,7 @@ def _split_pages(text: str) -> tuple[str | None, str | None]:
     m_last = _PAGE_NUMBER.fullmatch(last)
     if m_first and m_last and m_last.group(1) in ("", m_first.group(1)):
         prefix, digits = m_first.groups()
-        tail = m_last.group(2)
-        if len(tail) < len(digits):
-            tail = digits[: len(digits) - len(tail)] + tail
-        last = prefix + tail
+        last = prefix + _full_last(digits, m_last.group(2))
     return first, last
 
 
