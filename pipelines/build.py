@@ -544,10 +544,14 @@ def _write_outputs(
     # everything is written here, one after the other: forks would only take turns.
     graph_files = _GraphFiles(g, options, fork=big)
     outputs["turtle"] = out / "graph.ttl"
-    # A big build writes Turtle in a forked process from graph.nt as it is written.
-    turtle = _TurtleFollower(out / "graph.ttl") if big and not options.nquads else None
+    # Turtle comes in the same pass as graph.nt (in C: graph.cut) after GNU sort; without
+    # that extension a big build writes it in a forked process from graph.nt as it is
+    # written, and a small one after it.
+    inline = not options.nquads and sorter.writes_turtle
+    follow = big and not options.nquads and not inline
+    turtle = _TurtleFollower(out / "graph.ttl") if follow else None
     jobs: list[tuple[Literal["turtle", "jsonld"], Path]] = (
-        [] if turtle else [("turtle", out / "graph.ttl")]
+        [] if turtle or inline else [("turtle", out / "graph.ttl")]
     )
     jobs += [("jsonld", out / "graph.jsonld")] * options.jsonld
     outputs.update(jobs)
@@ -559,7 +563,12 @@ def _write_outputs(
             outputs["nquads"] = out / "graph.nq"
         else:  # the triples are cut from the sorted quads in C (graphs dropped there too)
             on_open = turtle.start if turtle is not None else None
-            result.triples = sorter.write_triples(nt, drop_graphs=dropped, on_open=on_open)
+            result.triples = sorter.write_triples(
+                nt,
+                drop_graphs=dropped,
+                on_open=on_open,
+                turtle=outputs["turtle"] if inline else None,
+            )
         if turtle is not None:
             turtle.written(nt.stat().st_size)
         if not big:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph import cut
 from graph.serialize import QuadSorter, gnu_sort
 from graph.sparql import iter_select
 from graph.store import open_store
@@ -212,10 +213,11 @@ def test_on_one_cpu_a_big_build_runs_in_this_process(
 REFS_A = FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"
 
 
-def _big_build(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+def _big_build(monkeypatch: pytest.MonkeyPatch, *, native: bool) -> list[Path]:
     """Make the next builds take the path of a big build on two cores: GNU sort (small
-    chunks), graph files forked, Turtle followed as graph.nt is written. Returns the list
-    that collects the files the Turtle writer followed."""
+    chunks), graph files forked, and Turtle written by graph.cut with graph.nt (``native``)
+    or else followed as graph.nt is written. Returns the list that collects the files the
+    Turtle writer followed."""
     import pipelines.build as build_module
 
     followed: list[Path] = []
@@ -225,22 +227,28 @@ def _big_build(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         followed.append(nt)
         start(self, nt)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(build_module, "QuadSorter", lambda: QuadSorter(chunk_lines=500))
+    monkeypatch.setattr(build_module, "QuadSorter",
+                        lambda: QuadSorter(chunk_lines=500, native=native))  # fmt: skip
     monkeypatch.setattr(build_module, "PARALLEL_SERIALISE_TRIPLES", 0)
     monkeypatch.setattr(build_module, "usable_cpus", lambda: 2)
     monkeypatch.setattr(build_module._TurtleFollower, "start", spy)
     return followed
 
 
-def test_turtle_written_as_graph_nt_grows_is_the_same_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("native", [True, False], ids=["graph.cut", "followed"])
+def test_turtle_written_with_graph_nt_is_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, native: bool
 ) -> None:
-    """A big build writes graph.ttl in a forked process that reads graph.nt while awk is
-    still writing it: the same files as a build that writes Turtle after graph.nt."""
+    """A big build writes graph.ttl in the pass that writes graph.nt, in C (graph.cut), or
+    without it in a forked process that reads graph.nt while awk is still writing it: the
+    same files as a small build, which writes Turtle with Oxigraph after graph.nt."""
     one_by_one = build([REFS_A], BuildOptions(out=tmp_path / "serial", html=False))
-    followed = _big_build(monkeypatch)
+    followed = _big_build(monkeypatch, native=native)
     result = build([REFS_A], BuildOptions(out=tmp_path / "big", html=False))
-    assert len(followed) == 1 and followed[0].name.startswith(".graph.nt")
+    if native:
+        assert followed == [] and cut.native()
+    else:
+        assert len(followed) == 1 and followed[0].name.startswith(".graph.nt")
     assert result.triples == one_by_one.triples > 10_000
     for name in ("graph.nt", "graph.ttl", "graph.jsonld", "citations.graphml"):
         assert (tmp_path / "big" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
@@ -261,7 +269,7 @@ def test_a_failing_cut_stops_a_big_build_with_nothing_half_written(
 
     import graph.serialize as serialize
 
-    followed = _big_build(monkeypatch)
+    followed = _big_build(monkeypatch, native=False)
     dies = [["sh", "-c", "head -c 1000 > /dev/null; exit 3"]]
     monkeypatch.setattr(serialize, "_cutter", lambda dropping: dies)
     out = tmp_path / "out"
@@ -280,3 +288,51 @@ def test_a_failing_cut_stops_a_big_build_with_nothing_half_written(
     assert len(followed) == 1
     assert not [p.name for p in out.iterdir() if "graph.nt" in p.name or "graph.ttl" in p.name]
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(gnu_sort() is None, reason="graph.cut reads GNU sort's output")
+def test_a_disk_full_in_the_c_cut_stops_a_big_build_with_nothing_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """graph.cut's writes fail (its N-Triples go to /dev/full: "No space left on device")
+    while the sort still has lines to give and a forked process writes the graph files:
+    the build raises that error, the sort is stopped, and neither graph.nt nor graph.ttl is
+    left, whole or in part."""
+    import errno
+    import multiprocessing
+
+    _big_build(monkeypatch, native=True)
+    real = cut.cut_sorted
+    full = os.open("/dev/full", os.O_WRONLY)
+    sorting: list[list[str]] = []
+
+    def to_a_full_disk(source: int, ntriples: int, turtle: int = -1, drop: object = ()) -> int:
+        sorting.append(_child_programs())
+        return real(source, full, turtle, drop)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cut, "cut_sorted", to_a_full_disk)
+    out = tmp_path / "out"
+    try:
+        with pytest.raises(OSError) as raised:
+            build([REFS_A], BuildOptions(out=out, html=False))
+    finally:
+        os.close(full)
+    assert raised.value.errno == errno.ENOSPC
+    assert not [p.name for p in out.iterdir() if "graph.nt" in p.name or "graph.ttl" in p.name]
+    assert multiprocessing.active_children() == []
+    assert "sort" in sorting[0] and "sort" not in _child_programs()
+
+
+def _child_programs() -> list[str]:
+    """The names of this process's child processes (from /proc), zombies included."""
+    names = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+            if int(rest.split()[1]) == os.getpid():
+                names.append(name)
+    return names
