@@ -41,7 +41,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from graph import cut
+from graph import ntcut
 from graph.atomic import atomic_path, atomic_write
 from graph.rdf import Triple
 from graph.vocab import PREFIXES, RDF
@@ -161,7 +161,7 @@ class QuadSorter:
     sorted chunks go to a temporary directory and are merged here. Either way the temporary
     files are removed by :meth:`close` (or once :meth:`lines` is exhausted).
     ``external=False`` keeps everything in this process. What GNU sort gives is cut into
-    N-Triples (and Turtle) in C by :mod:`graph.cut` where that extension was built, else by
+    N-Triples (and Turtle) in C by :mod:`graph.ntcut` where that extension was built, else by
     ``awk`` and Oxigraph; ``native=False`` takes the second way where both exist.
     """
 
@@ -169,7 +169,7 @@ class QuadSorter:
         self, chunk_lines: int = 250_000, *, external: bool | None = None, native: bool = True
     ) -> None:
         self._chunk_lines = chunk_lines
-        self._native = native and cut.native()
+        self._native = native and ntcut.native()
         self._buffer: set[str] = set()
         self._chunks: list[Path] = []
         self._tmpdir: Path | None = None
@@ -391,7 +391,7 @@ class QuadSorter:
         :func:`write_turtle`).
 
         With GNU sort, C code after it writes the files itself: the lines never pass
-        through Python (about 3 s less CPU for 3 M triples), and where :mod:`graph.cut` is
+        through Python (about 3 s less CPU for 3 M triples), and where :mod:`graph.ntcut` is
         built, N-Triples and Turtle come from one pass over the sorted lines. ``on_open`` is
         called with the temporary file's path once it exists, before any line is written:
         a reader may follow the file as it grows (see :class:`GrowingFile`).
@@ -433,7 +433,7 @@ class QuadSorter:
         on_open: Callable[[Path], None] | None,
         turtle: Path | str | None,
     ) -> int:
-        """:meth:`write_triples` by :func:`graph.cut.cut_sorted`, from GNU sort's output."""
+        """:meth:`write_triples` by :func:`graph.ntcut.cut_sorted`, from GNU sort's output."""
         proc = self._sort
         assert proc is not None and proc.stdout is not None
         self.seal()
@@ -449,7 +449,7 @@ class QuadSorter:
                 if on_open is not None:
                     on_open(tmp)
                 try:
-                    count = cut.cut_sorted(proc.stdout.fileno(), nt.fileno(),
+                    count = ntcut.cut_sorted(proc.stdout.fileno(), nt.fileno(),
                                            -1 if ttl is None else ttl.fileno(),
                                            map(int, drop))  # fmt: skip
                 except ValueError as exc:

@@ -544,7 +544,7 @@ def _write_outputs(
     # everything is written here, one after the other: forks would only take turns.
     graph_files = _GraphFiles(g, options, fork=big)
     outputs["turtle"] = out / "graph.ttl"
-    # Turtle comes in the same pass as graph.nt (in C: graph.cut) after GNU sort; without
+    # Turtle comes in the same pass as graph.nt (in C: graph.ntcut) after GNU sort; without
     # that extension a big build writes it in a forked process from graph.nt as it is
     # written, and a small one after it.
     inline = not options.nquads and sorter.writes_turtle

@@ -318,7 +318,7 @@ def test_block_cutting_gives_the_lines_of_the_line_by_line_cutting(tmp_path: Pat
 
 
 def _gnu_and_python_sorters(graphs: int, *, native: bool = True) -> tuple[QuadSorter, QuadSorter]:
-    """A sorter that spills to GNU sort (its output cut by graph.cut in C, or with
+    """A sorter that spills to GNU sort (its output cut by graph.ntcut in C, or with
     ``native=False`` by the programs of ``_cutter``) and one that keeps everything here,
     both holding every triple of real records twice, in two of ``2 * graphs`` graphs."""
     arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
@@ -370,10 +370,10 @@ def test_quads_come_back_with_their_graph_iris_in_sorted_order() -> None:
 
 
 @pytest.mark.skipif(gnu_sort() is None, reason="GNU sort | awk is what this compares")
-@pytest.mark.parametrize("native", [True, False], ids=["graph.cut", "awk"])
+@pytest.mark.parametrize("native", [True, False], ids=["graph.ntcut", "awk"])
 def test_graphs_dropped_in_c_are_the_graphs_dropped_here(tmp_path: Path, native: bool) -> None:
     """Dropping the graphs of superseded records while cutting: in C after GNU sort (by
-    graph.cut, or awk), and here, the same lines as cutting the IRI-named quads here; a
+    graph.ntcut, or awk), and here, the same lines as cutting the IRI-named quads here; a
     graph never added is ignored."""
     gnu, python = _gnu_and_python_sorters(5, native=native)
     assert gnu._native is native
@@ -484,12 +484,12 @@ def test_big_writes_only_where_stdbuf_works(
 
 @pytest.mark.skipif(gnu_sort() is None, reason="GNU sort writing the file is what this tests")
 @pytest.mark.parametrize(
-    "cutter", ["graph.cut", "awk", "awk, small writes", "cut | uniq", "python"]
+    "cutter", ["graph.ntcut", "awk", "awk, small writes", "cut | uniq", "python"]
 )
 def test_triples_written_by_uniq_are_the_python_cut(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cutter: str
 ) -> None:
-    """graph.nt written by graph.cut after GNU sort (or, without that extension, by ``sort
+    """graph.nt written by graph.ntcut after GNU sort (or, without that extension, by ``sort
     | awk > file``, or ``sort | cut -f1 | uniq`` on a machine without awk, or here, without
     either) holds the lines of the Python cut, counted right, with nothing left beside it;
     with ``stdbuf``'s 64 KB writes or without them."""
@@ -507,8 +507,8 @@ def test_triples_written_by_uniq_are_the_python_cut(
         monkeypatch.setattr(serialize, "_cutter", lambda dropping: fallback[cutter])
     if cutter == "awk, small writes":
         monkeypatch.setattr(serialize, "big_writes", lambda: ())
-    gnu, python = _gnu_and_python_sorters(3, native=cutter == "graph.cut")
-    assert gnu._sort is not None and gnu.writes_turtle is (cutter == "graph.cut")
+    gnu, python = _gnu_and_python_sorters(3, native=cutter == "graph.ntcut")
+    assert gnu._sort is not None and gnu.writes_turtle is (cutter == "graph.ntcut")
     assert isinstance(gnu._sort.args, list)
     assert (gnu._sort.args[0] == prefix[0]) == (cutter != "awk, small writes")
     tmpdir = gnu._tmpdir

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph import cut
+from graph import ntcut
 from graph.serialize import QuadSorter, gnu_sort
 from graph.sparql import iter_select
 from graph.store import open_store
@@ -215,7 +215,7 @@ REFS_A = FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"
 
 def _big_build(monkeypatch: pytest.MonkeyPatch, *, native: bool) -> list[Path]:
     """Make the next builds take the path of a big build on two cores: GNU sort (small
-    chunks), graph files forked, and Turtle written by graph.cut with graph.nt (``native``)
+    chunks), graph files forked, and Turtle written by graph.ntcut with graph.nt (``native``)
     or else followed as graph.nt is written. Returns the list that collects the files the
     Turtle writer followed."""
     import pipelines.build as build_module
@@ -235,18 +235,18 @@ def _big_build(monkeypatch: pytest.MonkeyPatch, *, native: bool) -> list[Path]:
     return followed
 
 
-@pytest.mark.parametrize("native", [True, False], ids=["graph.cut", "followed"])
+@pytest.mark.parametrize("native", [True, False], ids=["graph.ntcut", "followed"])
 def test_turtle_written_with_graph_nt_is_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, native: bool
 ) -> None:
-    """A big build writes graph.ttl in the pass that writes graph.nt, in C (graph.cut), or
+    """A big build writes graph.ttl in the pass that writes graph.nt, in C (graph.ntcut), or
     without it in a forked process that reads graph.nt while awk is still writing it: the
     same files as a small build, which writes Turtle with Oxigraph after graph.nt."""
     one_by_one = build([REFS_A], BuildOptions(out=tmp_path / "serial", html=False))
     followed = _big_build(monkeypatch, native=native)
     result = build([REFS_A], BuildOptions(out=tmp_path / "big", html=False))
     if native:
-        assert followed == [] and cut.native()
+        assert followed == [] and ntcut.native()
     else:
         assert len(followed) == 1 and followed[0].name.startswith(".graph.nt")
     assert result.triples == one_by_one.triples > 10_000
@@ -290,11 +290,11 @@ def test_a_failing_cut_stops_a_big_build_with_nothing_half_written(
     assert multiprocessing.active_children() == []
 
 
-@pytest.mark.skipif(gnu_sort() is None, reason="graph.cut reads GNU sort's output")
+@pytest.mark.skipif(gnu_sort() is None, reason="graph.ntcut reads GNU sort's output")
 def test_a_disk_full_in_the_c_cut_stops_a_big_build_with_nothing_half_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """graph.cut's writes fail (its N-Triples go to /dev/full: "No space left on device")
+    """graph.ntcut's writes fail (its N-Triples go to /dev/full: "No space left on device")
     while the sort still has lines to give and a forked process writes the graph files:
     the build raises that error, the sort is stopped, and neither graph.nt nor graph.ttl is
     left, whole or in part."""
@@ -302,7 +302,7 @@ def test_a_disk_full_in_the_c_cut_stops_a_big_build_with_nothing_half_written(
     import multiprocessing
 
     _big_build(monkeypatch, native=True)
-    real = cut.cut_sorted
+    real = ntcut.cut_sorted
     full = os.open("/dev/full", os.O_WRONLY)
     sorting: list[list[str]] = []
 
@@ -310,7 +310,7 @@ def test_a_disk_full_in_the_c_cut_stops_a_big_build_with_nothing_half_written(
         sorting.append(_child_programs())
         return real(source, full, turtle, drop)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cut, "cut_sorted", to_a_full_disk)
+    monkeypatch.setattr(ntcut, "cut_sorted", to_a_full_disk)
     out = tmp_path / "out"
     try:
         with pytest.raises(OSError) as raised:

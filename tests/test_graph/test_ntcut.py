@@ -1,4 +1,4 @@
-"""graph.cut (the C extension graph._ntcut): its N-Triples are awk's, its Turtle Oxigraph's."""
+"""graph.ntcut (the C extension graph._ntcut): its N-Triples are awk's, its Turtle Oxigraph's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import cut
+from graph import ntcut
 from graph.model import Article
 from graph.rdf import article_triples, literal
 from graph.serialize import QuadSorter, gnu_sort, write_turtle
@@ -22,11 +22,11 @@ XSD = PREFIXES["xsd"]
 def test_the_extension_is_built_with_citegraph() -> None:
     """The installation the suite runs in (``pip install -e .`` with a C compiler, as CI
     has) built graph._ntcut: the fast path is the one tested, not the fallback."""
-    assert cut.native()
+    assert ntcut.native()
 
 
 def _cut_file(lines: list[str], tmp_path: Path, name: str, drop: tuple[int, ...] = ()) -> int:
-    """Cut quad lines with graph.cut into ``name``.nt and ``name``.ttl (with citegraph's
+    """Cut quad lines with graph.ntcut into ``name``.nt and ``name``.ttl (with citegraph's
     @prefix lines before it, as the sorter writes them)."""
     from graph.serialize import _TURTLE_HEADER
 
@@ -39,11 +39,11 @@ def _cut_file(lines: list[str], tmp_path: Path, name: str, drop: tuple[int, ...]
     ):
         ttl.write(_TURTLE_HEADER)
         ttl.flush()
-        return cut.cut_sorted(src.fileno(), nt.fileno(), ttl.fileno(), drop)
+        return ntcut.cut_sorted(src.fileno(), nt.fileno(), ttl.fileno(), drop)
 
 
 def _same_turtle_as_oxigraph(lines: list[str], tmp_path: Path) -> bytes:
-    """graph.cut's Turtle of the triple lines (each in graph 0) and Oxigraph's Turtle of
+    """graph.ntcut's Turtle of the triple lines (each in graph 0) and Oxigraph's Turtle of
     the same N-Triples: the same bytes; returns them."""
     count = _cut_file([f"{line[:-1]}\t0\n" for line in lines], tmp_path, "c")
     assert count == len(lines)
@@ -54,10 +54,10 @@ def _same_turtle_as_oxigraph(lines: list[str], tmp_path: Path) -> bytes:
     return ours
 
 
-@pytest.mark.skipif(gnu_sort() is None, reason="graph.cut reads GNU sort's output")
+@pytest.mark.skipif(gnu_sort() is None, reason="graph.ntcut reads GNU sort's output")
 def test_real_records_cut_in_c_are_the_awk_and_oxigraph_files(tmp_path: Path) -> None:
     """Real records (120 PubMed articles with their reference lists), every triple in two
-    graphs, four graphs dropped: graph.nt and graph.ttl written by graph.cut in one pass
+    graphs, four graphs dropped: graph.nt and graph.ttl written by graph.ntcut in one pass
     after GNU sort are the bytes of awk's graph.nt and of Oxigraph's Turtle of it."""
     arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
             if isinstance(a, Article)]  # fmt: skip
@@ -96,7 +96,7 @@ _EDGES = [0xB7, 0xBF, 0xC0, 0xD6, 0xD7, 0xD8, 0xF6, 0xF7, 0xF8, 0x2FF, 0x300, 0x
 def test_names_compacted_as_oxigraph_compacts_them(tmp_path: Path) -> None:
     """IRIs whose local names hold every printable ASCII character an IRI may hold, first,
     in the middle and last, and the code points at the edges of Turtle's name characters;
-    an empty local name, rdf:type as a predicate, an object and a subject: graph.cut
+    an empty local name, rdf:type as a predicate, an object and a subject: graph.ntcut
     writes each as Oxigraph does."""
     ascii_ok = [chr(c) for c in range(0x21, 0x7F) if chr(c) not in '<>"{}|^`\\']
     locals_ = [""]
@@ -116,7 +116,7 @@ def test_literals_written_as_oxigraph_writes_them(tmp_path: Path) -> None:
     """Literals with every control character, DEL, U+FFFE/U+FFFF, quotes and backslashes,
     N-Triples escapes of every kind; language tags in upper case; numbers that Turtle
     writes bare and look-alikes it does not; booleans, xsd:string, other datatypes, an IRI
-    datatype outside every namespace; blank nodes: graph.cut writes each as Oxigraph."""
+    datatype outside every namespace; blank nodes: graph.ntcut writes each as Oxigraph."""
     s, p = "<urn:uuid:s>", _iri("p")
     objects = [
         literal("".join(map(chr, range(0x20))) + '\x7f\ufffe\uffff "q" \\ é ∑ 😀'),
@@ -187,12 +187,12 @@ def test_a_write_that_fails_is_an_os_error(tmp_path: Path) -> None:
     quads.write_bytes(b'<urn:a> <urn:p> "1" .\t0\n' * 100_000)
     with quads.open("rb") as src, open("/dev/full", "wb") as full:
         with pytest.raises(OSError) as raised:
-            cut.cut_sorted(src.fileno(), full.fileno())
+            ntcut.cut_sorted(src.fileno(), full.fileno())
         assert raised.value.errno == errno.ENOSPC
     read, write = os.pipe()
     os.write(write, b'<urn:a> <urn:p> "1" .\t0\n')
     os.close(write)
     with pytest.raises(OSError) as raised:
-        cut.cut_sorted(read, 987_654)
+        ntcut.cut_sorted(read, 987_654)
     os.close(read)
     assert raised.value.errno == errno.EBADF
