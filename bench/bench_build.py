@@ -216,7 +216,7 @@ def main() -> None:
         cpu = one["cpu_seconds"]
         print(
             f"citegraph CPU     : {cpu:.1f} s in all its processes (the parse worker, GNU "
-            f"sort and awk, the forked writers) = {one['articles'] / cpu:,.0f} articles per "
+            f"sort, the forked writers) = {one['articles'] / cpu:,.0f} articles per "
             f"CPU-second, {cpu / one['seconds']:.1f} cores busy on average"
         )
         from pipelines.build import usable_cpus
