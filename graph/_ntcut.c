@@ -552,8 +552,9 @@ static int cut_line(Cut *c, const char *line, size_t len) {
         !((line[0] == '<' && line[s_end - 1] == '>') || (s_end > 2 && line[0] == '_' && line[1] == ':')))
         return 0;
     size_t p_start = s_end + 1, p_end = term_end(line, p_start, t);
-    if (p_end >= t || line[p_start] != '<' || line[p_end - 1] != '>' || line[p_end] != ' ')
-        return 0;
+    if (p_end + 1 >= t - 2 || line[p_start] != '<' || line[p_end - 1] != '>' ||
+        line[p_end] != ' ')
+        return 0; /* (and an object between the predicate and " .") */
     const char *o = line + p_end + 1;
     size_t o_len = t - 2 - (p_end + 1);
     Sink *s = &c->ttl;

@@ -449,9 +449,12 @@ class QuadSorter:
                 if on_open is not None:
                     on_open(tmp)
                 try:
-                    count = ntcut.cut_sorted(proc.stdout.fileno(), nt.fileno(),
-                                           -1 if ttl is None else ttl.fileno(),
-                                           map(int, drop))  # fmt: skip
+                    count = ntcut.cut_sorted(
+                        proc.stdout.fileno(),
+                        nt.fileno(),
+                        -1 if ttl is None else ttl.fileno(),
+                        map(int, drop),
+                    )
                 except ValueError as exc:
                     raise OSError(f"sort's output in {self._tmpdir}: {exc}") from exc
                 proc.stdout.close()

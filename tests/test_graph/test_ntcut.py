@@ -170,6 +170,8 @@ _NOT_QUAD_LINES = {
     "bad escape": '<urn:a> <urn:p> "1\\q" .\t0\n',
     "bare object": "<urn:a> <urn:p> 1 .\t0\n",
     "open datatype": '<urn:a> <urn:p> "1"^^<urn:t .\t0\n',
+    "no object": "<urn:a> <urn:p> .\t0\n",
+    "no predicate": "<urn:a> .\t0\n",
 }
 
 
