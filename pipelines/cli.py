@@ -31,6 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help paragraphs reflowed to the terminal's width (Typer's "rich" mode keeps each
+    # docstring line break, so a sentence broke off in mid-line).
+    rich_markup_mode="markdown",
 )
 reference_app = typer.Typer(help="Work with free-text references.", no_args_is_help=True)
 app.add_typer(reference_app, name="reference")
@@ -249,8 +252,10 @@ def build(
         typer.Option(help="Also load the graph into this on-disk store (created when missing)."),
     ] = None,
 ) -> None:
-    """Read articles and write RDF (graph.nt, graph.ttl, graph.jsonld), the citation graph
-    (citations.graphml), graph.html and report.json into OUT."""
+    """Read articles and write their RDF, citation graph and HTML view into OUT.
+
+    Writes graph.nt, graph.ttl and graph.jsonld (RDF), citations.graphml (the citation
+    graph), graph.html and report.json."""
     from pipelines.progress import Progress
 
     net = {"direction": direction, "depth": depth, "max_articles": max_articles,
@@ -298,9 +303,10 @@ def fetch_cmd(
     cache_dir: CacheDir = None,
     offline: Offline = False,
 ) -> None:
-    """Fetch articles from PubMed (by PMID, DOI or search), follow their citations, and write
-    the graph into OUT like build does. NCBI_API_KEY and NCBI_EMAIL are read from the
-    environment (the key is never printed).
+    """Fetch articles from PubMed (PMID, DOI or search), follow citations, build into OUT.
+
+    Follows their citations and writes the graph into OUT like build does. NCBI_API_KEY and
+    NCBI_EMAIL are read from the environment (the key is never printed).
 
     Example: citegraph fetch 10.3389/fphar.2018.00576 --direction refs --depth 1 --out out
 
@@ -346,8 +352,10 @@ def query(
         typer.Option(help="Stop the query after this many seconds (killed, with a message)."),
     ] = None,
 ) -> None:
-    """Run a SPARQL query (text, @file.rq, or a named query) over an RDF file, a store
-    directory or a SPARQL endpoint."""
+    """Run a SPARQL query (text, @file.rq or a named one) over a file, store or endpoint.
+
+    SOURCE is an RDF file, a store directory or a SPARQL endpoint URL; --list shows the
+    named queries."""
     from graph.sparql import format_result, load_query, named_queries, run_query
     from graph.store import open_source
 
@@ -445,8 +453,9 @@ def formats() -> None:
 
 @reference_app.command("parse")
 def reference_parse() -> None:
-    """Parse reference strings, one per line on stdin, into JSON lines on stdout (authors,
-    title, journal, year, volume, issue, pages, doi, pmid)."""
+    """Parse reference strings (one per line on stdin) into JSON lines on stdout.
+
+    Each line gives authors, title, journal, year, volume, issue, pages, doi and pmid."""
     import json
 
     from pipelines.references import parse_reference

@@ -38,8 +38,10 @@ def serve(
         float, typer.Option(help="Seconds a query may run before it is stopped (HTTP 503).")
     ] = 30.0,
 ) -> None:
-    """Serve a store or RDF file as a read-only SPARQL 1.1 endpoint at
-    http://127.0.0.1:PORT/sparql (a page to type queries at http://127.0.0.1:PORT/)."""
+    """Serve a store or RDF file as a read-only SPARQL 1.1 endpoint on 127.0.0.1.
+
+    The endpoint is http://127.0.0.1:PORT/sparql; a page to type queries at is
+    http://127.0.0.1:PORT/."""
     from pipelines.serve import endpoint_url, make_server
 
     try:
@@ -78,8 +80,10 @@ def push(
         str | None, typer.Option(help="User for HTTP Basic/Digest authentication.")
     ] = None,
 ) -> None:
-    """Load a store or RDF file into a SPARQL server (Virtuoso, Fuseki, GraphDB, ...) in
-    chunks, with retries. The password is read from $CITEGRAPH_ENDPOINT_PASSWORD."""
+    """Load a store or RDF file into a SPARQL server (Virtuoso, Fuseki, GraphDB, ...).
+
+    Sends the triples in chunks, with retries. The password is read from
+    $CITEGRAPH_ENDPOINT_PASSWORD."""
     from pipelines.push import push as do_push
 
     if protocol not in ("update", "gsp"):
@@ -114,8 +118,10 @@ def store_load(
     store: Annotated[Path, typer.Argument(help="Store directory (created when missing).")],
     files: Annotated[list[Path], typer.Argument(help="RDF files (graph.nq of builds).")],
 ) -> None:
-    """Load RDF files into a store idempotently: a record loaded again replaces itself, works
-    are re-keyed to their best identifier, older records of the same work are dropped."""
+    """Load RDF files into a store idempotently.
+
+    A record loaded again replaces itself, works are re-keyed to their best identifier,
+    older records of the same work are dropped."""
     from graph.store import create_store, update_store
 
     try:

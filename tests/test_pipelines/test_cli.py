@@ -236,3 +236,20 @@ def test_every_shared_structured_file_builds_or_is_reported(tmp_path: Path) -> N
     assert report["formats"] == expected
     assert report["articles"] == sum(expected.values())
     assert expected["jats"] == 23 and expected["medline"] == 201
+
+
+def test_help_paragraphs_flow_to_the_terminal_width() -> None:
+    """Each command's help, and the list of commands, reads as paragraphs reflowed to the
+    terminal: no sentence breaks off where a line of the docstring ends."""
+    listing = runner.invoke(app, ["--help"], env={"COLUMNS": "100"}, terminal_width=100)
+    assert listing.exit_code == 0
+    assert re.search(
+        r"push +Load a store or RDF file into a SPARQL server \(Virtuoso, Fuseki", listing.output
+    )
+    fetch = runner.invoke(app, ["fetch", "--help"], env={"COLUMNS": "100"}, terminal_width=100)
+    assert fetch.exit_code == 0
+    assert "NCBI_API_KEY and NCBI_EMAIL are read from the environment" in " ".join(
+        fetch.output.split()
+    )
+    lines = [line.strip() for line in fetch.output.splitlines()]
+    assert not any(line.endswith(("NCBI_API_KEY and", "elink citations")) for line in lines)
