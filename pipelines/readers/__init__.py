@@ -47,7 +47,9 @@ class ReaderSpec:
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
-    """Return the first ``size`` bytes of a file, un-gzipped when it is gzip.
+    """Return the first ``size`` bytes of a file, un-gzipped when it is gzip. A gzip file
+    cut short gives what it holds before the cut (its reader then reports the cut, after
+    the records before it).
 
     Example:
         >>> read_head(Path("data/pubmed-page-wjsc-2025-106856.txt"), 25)
@@ -57,8 +59,7 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
         with path.open("rb") as fh:
             magic = fh.read(2)
         if magic == b"\x1f\x8b":
-            with gzip.open(path, "rb") as gz:
-                return gz.read(size)
+            return _gunzipped_head(path, size)
         with path.open("rb") as fh:
             return fh.read(size)
     except FileNotFoundError:
@@ -67,6 +68,20 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
         raise UnreadableInputError("is a directory", file=str(path)) from None
     except (OSError, EOFError) as exc:
         raise UnreadableInputError(f"cannot read: {exc}", file=str(path)) from None
+
+
+def _gunzipped_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a gzip file's content, or as many as come before the
+    file stops being readable (cut short, corrupt); raises when none do."""
+    head = bytearray()
+    with gzip.open(path, "rb") as gz:
+        try:
+            while len(head) < size and (block := gz.read1(size - len(head))):
+                head += block
+        except (OSError, EOFError):
+            if not head:
+                raise
+    return bytes(head)
 
 
 def _registry() -> tuple[ReaderSpec, ...]:

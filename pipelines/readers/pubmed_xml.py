@@ -20,12 +20,11 @@ Example:
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from lxml import etree
 
@@ -49,14 +48,15 @@ from graph.model import (
     normalize_pmid,
     normalize_registry_number,
 )
-from pipelines.readers.xmlutil import element_text as _text
 from pipelines.readers.xmlutil import (
+    ByteSource,
     gunzipped,
     hardened_iterparse,
     normalize_orcid,
     release,
     syntax_error,
 )
+from pipelines.readers.xmlutil import element_text as _text
 from pipelines.readers.xmlutil import month_number as _month
 from pipelines.readers.xmlutil import source_line as _line
 from pipelines.references import parse_reference, split_pages
@@ -115,9 +115,7 @@ def parse_pubmed_xml(
     yield from _iter_records(io.BytesIO(data), file)
 
 
-def _iter_records(
-    fh: IO[bytes] | gzip.GzipFile, file: str
-) -> Iterator[Article | MalformedRecordError]:
+def _iter_records(fh: ByteSource, file: str) -> Iterator[Article | MalformedRecordError]:
     context = hardened_iterparse(fh, _RECORD_TAGS)
     record = 0
     shared: dict[Any, Any] = {}  # values that repeat across the file's records, made once

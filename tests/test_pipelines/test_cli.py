@@ -179,6 +179,25 @@ def test_a_bad_record_is_reported_and_the_good_ones_are_built(tmp_path: Path) ->
     assert report["skipped"][0]["record"] == 2
 
 
+def test_a_download_cut_short_keeps_the_records_before_the_cut(tmp_path: Path) -> None:
+    """The first 5 kB of a real PubMed baseline excerpt (.xml.gz; a download cut short):
+    its format is still recognised, the records that end before the cut are built, and
+    the cut is reported with the record it fell in; exit 3."""
+    from tests.conftest import FIXTURES
+
+    cut = tmp_path / "pubmed.xml.gz"
+    cut.write_bytes((FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz").read_bytes()[:5_000])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(cut), "--out", str(out), "--no-html"])
+    assert result.exit_code == 3, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["articles"] >= 2 and len(report["skipped"]) == 1
+    assert report["skipped"][0]["record"] == report["articles"] + 1
+    assert f"citegraph: skipped: {cut}: record {report['articles'] + 1}: cannot read on: " in (
+        result.stderr
+    )
+
+
 def test_reference_parse_reads_stdin_and_writes_json_lines() -> None:
     seed_refs = [
         line.split("1. ", 1)[1]
