@@ -61,13 +61,13 @@ Example:
 
 from __future__ import annotations
 
-import gzip
+import contextlib
 import io
 import re
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from lxml import etree
 
@@ -88,8 +88,10 @@ from graph.model import (
 )
 from pipelines.readers.pubmed_xml import sniff_pubmed_xml
 from pipelines.readers.xmlutil import (
+    ByteSource,
     element_text,
     entity_text,
+    gunzipped,
     hardened_iterparse,
     inline_entities,
     local_name,
@@ -189,8 +191,14 @@ def read_jats(path: Path) -> Iterator[Article | MalformedRecordError]:
     except OSError as exc:
         raise UnreadableInputError(f"cannot open: {exc.strerror}", file=str(path)) from None
 
-    def open_stream() -> IO[bytes] | gzip.GzipFile:
-        return gzip.open(path, "rb") if compressed else path.open("rb")
+    @contextlib.contextmanager
+    def open_stream() -> Iterator[ByteSource]:
+        with path.open("rb") as raw:
+            if not compressed:
+                yield raw
+                return
+            with gunzipped(raw) as gz:  # (every record before a cut is read)
+                yield gz
 
     yield from _iter_records(open_stream, str(path))
 
@@ -203,7 +211,7 @@ def parse_jats(data: bytes, *, file: str = "<bytes>") -> Iterator[Article | Malf
         >>> [str(e) for e in parse_jats(bad, file="cut.xml")]  # doctest: +ELLIPSIS
         ['cut.xml: record 1, line 1: not well-formed XML, column ...: Premature end of data...']
     """
-    yield from _iter_records(lambda: io.BytesIO(data), file)
+    yield from _iter_records(lambda: contextlib.nullcontext(io.BytesIO(data)), file)
 
 
 # --- streaming -------------------------------------------------------------------------
@@ -213,7 +221,7 @@ class _Prefixed:
     """A byte stream that remembers whether its head declares a DOCTYPE and can add one
     (after the XML declaration, on the same line, so line numbers stay as in the file)."""
 
-    def __init__(self, fh: IO[bytes] | gzip.GzipFile, *, add_doctype: bool) -> None:
+    def __init__(self, fh: ByteSource, *, add_doctype: bool) -> None:
         self._fh = fh
         head = fh.read(_HEAD)
         start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
@@ -245,7 +253,7 @@ class _Retry:
 
 
 def _iter_records(
-    open_stream: Callable[[], IO[bytes] | gzip.GzipFile], file: str
+    open_stream: Callable[[], AbstractContextManager[ByteSource]], file: str
 ) -> Iterator[Article | MalformedRecordError]:
     retry = _Retry()
     with open_stream() as fh:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -451,6 +452,30 @@ def test_entities_without_a_doctype_are_recovered(tmp_path: Path) -> None:
     assert first.source is not None and again.source is not None
     assert (first.source.record, again.source.record) == (1, 2)
     assert again.source.line == first.source.line + article.count(b"\n") + 1
+
+
+def test_a_gzip_file_cut_short_keeps_the_articles_before_the_cut(tmp_path: Path) -> None:
+    """A pmc-articleset of three real articles, gzip-compressed and cut inside the third:
+    the two before the cut come out whole, then the cut is reported as record 3."""
+    body = (FIXTURES / "pubchunks__pubmed_full_3.xml").read_bytes()
+    article = body[body.index(b"<article ") :]
+    data = b"<pmc-articleset>" + b"\n".join([article] * 3) + b"</pmc-articleset>"
+    packed = gzip.compress(data)
+
+    def before(size: int) -> bytes:  # (zlib's own reading of the bytes before a cut)
+        return zlib.decompressobj(31).decompress(packed[:size])
+
+    # the cuts: the first and the last of the sizes whose bytes end inside the third article
+    inside = [n for n, text in ((n, before(n)) for n in range(0, len(packed), 16))
+              if text.count(b"</article>") == 2 and text.count(b"<article ") == 3]  # fmt: skip
+    assert inside
+    for size in (inside[0], inside[-1]):
+        path = tmp_path / "set.xml.gz"
+        path.write_bytes(packed[:size])
+        *good, last = list(read_jats(path))
+        assert [type(r) for r in good] == [Article, Article]
+        assert isinstance(last, MalformedRecordError) and last.record == 3
+        assert last.message.startswith("cannot read on:")
 
 
 def test_declared_entities_are_never_expanded() -> None:
