@@ -1,11 +1,16 @@
 /*
- * graph._ntcut: the triples of GNU sort's sorted quad lines, as N-Triples and as Turtle, in
- * one pass in C.
+ * graph._ntcut: citegraph's quads on their way through GNU sort, in C.
  *
- * Each input line is a quad as graph.serialize.QuadSorter holds it: an N-Triples line, a
- * tab, the number of its graph, a newline ("<s> <p> \"o\" .\t12\n"). The lines come sorted
- * (LC_ALL=C sort -u), so a triple's quads are next to each other and a subject's triples
- * too. cut() writes each distinct triple once (the quads of the dropped graphs left out):
+ * QuadSorter (graph/serialize.py) hands GNU sort its quads as lines: an N-Triples line, a
+ * tab, the number of its graph, a newline ("<s> <p> \"o\" .\t12\n").
+ *
+ * QuadWriter writes those lines to the sort's input from the triples themselves (tuples of
+ * three N-Triples terms): the bytes of f"{s} {p} {o} .\t{n}\n" for each, UTF-8, in 1 MB
+ * writes, without a Python string made per line.
+ *
+ * cut() reads what the sort gives back (sorted, so a triple's quads are next to each other
+ * and a subject's triples too) and writes each distinct triple once, the quads of the
+ * dropped graphs left out:
  *
  *   - as its N-Triples line, to one file: the bytes awk's "$1 != p { print $1; p = $1 }"
  *     writes;
@@ -17,8 +22,7 @@
  *     booleans, integers, decimals and doubles are written bare; literals are escaped as
  *     oxrdf escapes them; language tags are lower-cased.
  *
- * Both files are written with write(2) on the descriptors given; the GIL is released while
- * the lines are read and written.
+ * Both write with write(2) on the descriptors given, the GIL released while they wait.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -780,6 +784,196 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ QuadWriter */
+
+typedef struct {
+    PyObject_HEAD
+    Sink out;
+    unsigned long long flushes; /* buffers written out so far */
+    int broken;                 /* part of a line that failed went out: no more writes */
+} QuadWriter;
+
+/* Write the buffer out with the GIL released (the sort may be busy: the pipe then waits). */
+static int qw_flush(QuadWriter *self) {
+    if (self->out.buf == NULL || self->broken) {
+        PyErr_SetString(PyExc_ValueError, self->out.buf == NULL ? "the QuadWriter is closed"
+                                                    : "the QuadWriter wrote part of a bad line");
+        return -1;
+    }
+    self->flushes++;
+    Py_BEGIN_ALLOW_THREADS
+    flush(&self->out);
+    Py_END_ALLOW_THREADS
+    if (self->out.err) {
+        errno = self->out.err;
+        self->out.err = 0;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    return 0;
+}
+
+static inline int qw_put(QuadWriter *self, const char *p, size_t n) {
+    if (OUT_SIZE - self->out.len < n) {
+        if (qw_flush(self) < 0)
+            return -1;
+        if (n > OUT_SIZE) {
+            int err = 0;
+            Py_BEGIN_ALLOW_THREADS
+            write_all(&self->out, p, n);
+            err = self->out.err;
+            Py_END_ALLOW_THREADS
+            if (err) {
+                errno = err;
+                self->out.err = 0;
+                PyErr_SetFromErrno(PyExc_OSError);
+                return -1;
+            }
+            return 0;
+        }
+    }
+    memcpy(self->out.buf + self->out.len, p, n);
+    self->out.len += n;
+    return 0;
+}
+
+static int qw_init(QuadWriter *self, PyObject *args, PyObject *kwds) {
+    int fd;
+    static char *kwlist[] = {"fd", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "i:QuadWriter", kwlist, &fd))
+        return -1;
+    PyMem_Free(self->out.buf);
+    self->out.buf = PyMem_Malloc(OUT_SIZE);
+    if (self->out.buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->out.fd = fd;
+    self->out.len = 0;
+    self->out.err = 0;
+    self->flushes = 0;
+    self->broken = 0;
+    return 0;
+}
+
+static void qw_dealloc(QuadWriter *self) {
+    PyMem_Free(self->out.buf);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+PyDoc_STRVAR(qw_add_doc,
+"add(triples, end) -> int\n\n"
+"Write ``s p o`` and then the bytes ``end`` (``b\" .\\t12\\n\"``) for each (s, p, o) tuple of\n"
+"N-Triples terms (str) that ``triples`` gives, UTF-8; return how many.");
+
+static PyObject *qw_add(QuadWriter *self, PyObject *args) {
+    PyObject *triples;
+    const char *end;
+    Py_ssize_t end_len;
+    if (!PyArg_ParseTuple(args, "Oy#:add", &triples, &end, &end_len))
+        return NULL;
+    if (self->out.buf == NULL || self->broken) {
+        PyErr_SetString(PyExc_ValueError, self->out.buf == NULL ? "the QuadWriter is closed"
+                                                    : "the QuadWriter wrote part of a bad line");
+        return NULL;
+    }
+    PyObject *it = PyObject_GetIter(triples);
+    if (it == NULL)
+        return NULL;
+    long long n = 0;
+    PyObject *item;
+    while ((item = PyIter_Next(it)) != NULL) {
+        size_t line_start = self->out.len;
+        unsigned long long flushes = self->flushes;
+        int bad = !PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3;
+        for (Py_ssize_t k = 0; k < 3 && !bad; k++) {
+            PyObject *term = PyTuple_GET_ITEM(item, k);
+            Py_ssize_t size;
+            const char *text = PyUnicode_Check(term) ? PyUnicode_AsUTF8AndSize(term, &size) : NULL;
+            if (text == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_Format(PyExc_TypeError, "a triple's terms are str, not %.50s",
+                                 Py_TYPE(term)->tp_name);
+                bad = 2;
+                break;
+            }
+            if (qw_put(self, text, (size_t)size) < 0 || (k < 2 && qw_put(self, " ", 1) < 0)) {
+                bad = 2;
+                break;
+            }
+        }
+        if (bad == 1)
+            PyErr_Format(PyExc_TypeError, "a triple is a tuple of three terms, not %.50s",
+                         Py_TYPE(item)->tp_name);
+        Py_DECREF(item);
+        if (bad || qw_put(self, end, (size_t)end_len) < 0) {
+            /* No part of a bad line may reach the sort: take it back out of the buffer, or,
+             * when a write already sent its start, refuse every later write. */
+            if (self->flushes == flushes)
+                self->out.len = line_start;
+            else
+                self->broken = 1;
+            Py_DECREF(it);
+            return NULL;
+        }
+        n++;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyLong_FromLongLong(n);
+}
+
+static PyObject *qw_write(QuadWriter *self, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    int rc = self->out.buf == NULL || self->broken ? -1 : qw_put(self, view.buf, (size_t)view.len);
+    PyBuffer_Release(&view);
+    if (rc < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, self->out.buf == NULL ? "the QuadWriter is closed"
+                                                        : "the QuadWriter wrote part of a bad line");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *qw_flush_method(QuadWriter *self, PyObject *unused) {
+    (void)unused;
+    if (qw_flush(self) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *qw_close(QuadWriter *self, PyObject *unused) {
+    (void)unused;
+    PyMem_Free(self->out.buf); /* (what was not flushed is dropped: the sort is stopped) */
+    self->out.buf = NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef qw_methods[] = {
+    {"add", (PyCFunction)qw_add, METH_VARARGS, qw_add_doc},
+    {"write", (PyCFunction)qw_write, METH_O, "write(data): write bytes as they are."},
+    {"flush", (PyCFunction)qw_flush_method, METH_NOARGS, "flush(): write out what is buffered."},
+    {"close", (PyCFunction)qw_close, METH_NOARGS,
+     "close(): drop the buffer unwritten (the descriptor is the caller's to close)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject QuadWriterType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "graph._ntcut.QuadWriter",
+    .tp_doc = "QuadWriter(fd): quad lines written to a file descriptor in 1 MB writes.",
+    .tp_basicsize = sizeof(QuadWriter),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)qw_init,
+    .tp_dealloc = (destructor)qw_dealloc,
+    .tp_methods = qw_methods,
+};
+
 static PyMethodDef methods[] = {
     {"cut", cut, METH_VARARGS, cut_doc},
     {NULL, NULL, 0, NULL},
@@ -787,11 +981,22 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "graph._ntcut",
-    "The triples of sorted quad lines as N-Triples and Turtle, in C (see graph.serialize).",
+    "citegraph's quads on their way through GNU sort, in C (see graph.ntcut).",
     -1, methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__ntcut(void) {
     init_ascii();
-    return PyModule_Create(&module);
+    if (PyType_Ready(&QuadWriterType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&QuadWriterType);
+    if (PyModule_AddObject(m, "QuadWriter", (PyObject *)&QuadWriterType) < 0) {
+        Py_DECREF(&QuadWriterType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

