@@ -249,6 +249,31 @@ def _write_csv(g: nx.DiGraph[str], path: Path) -> list[Path]:
     return written
 
 
+_PAJEK_SPACE = re.compile(r"\s+")
+
+
+def _pajek_label(text: str) -> str:
+    """A Pajek vertex label: quoted, on one line; Pajek has no escape for a double quote
+    inside a label, so it becomes a single one."""
+    return '"' + _PAJEK_SPACE.sub(" ", text.replace('"', "'")).strip() + '"'
+
+
+def _write_pajek(g: nx.DiGraph[str], path: Path) -> list[Path]:
+    """Pajek ``.net``: the vertices numbered from 1 in the graph's order, each labelled as
+    in the HTML view (its ``label``, else its IRI), then one arc per edge (citing ->
+    cited, and the layer edges). Pajek, VOSviewer ("Create map based on network data"),
+    igraph's ``Graph.Read_Pajek`` and networkx's ``read_pajek`` open it; node attributes
+    travel in GraphML instead."""
+    number = {n: i for i, n in enumerate(g, start=1)}
+    with atomic_write(path) as fh:
+        fh.write(f"*Vertices {len(number)}\n")
+        fh.writelines(f"{number[n]} {_pajek_label(str(d.get('label') or n))}\n"
+                      for n, d in g.nodes(data=True))  # fmt: skip
+        fh.write("*Arcs\n")
+        fh.writelines(f"{number[a]} {number[b]}\n" for a, b in g.edges())
+    return [path]
+
+
 EXPORTERS: tuple[Exporter, ...] = (
     Exporter("graphml", ("xml-graphml",), "citations.graphml", _write_graphml,
              "GraphML (Gephi, Cytoscape, yEd, igraph)"),
@@ -259,6 +284,8 @@ EXPORTERS: tuple[Exporter, ...] = (
              "Cytoscape.js JSON (Cytoscape: File > Import > Network)"),
     Exporter("csv", ("tables",), "", _write_csv,
              "nodes.csv + edges.csv (pandas, igraph, spreadsheets)"),
+    Exporter("pajek", ("net",), "citations.net", _write_pajek,
+             "Pajek .net (Pajek, VOSviewer, igraph.Graph.Read_Pajek)"),
 )  # fmt: skip
 
 
@@ -271,7 +298,7 @@ def exporter(name: str) -> Exporter:
         >>> exporter("pdf")
         Traceback (most recent call last):
         ...
-        graph.errors.ExportError: unknown export format 'pdf' (known: graphml, gexf, json, cytoscape, csv)
+        graph.errors.ExportError: unknown export format 'pdf' (known: graphml, gexf, json, cytoscape, csv, pajek)
     """  # noqa: E501
     key = name.strip().lower()
     for exp in EXPORTERS:

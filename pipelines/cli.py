@@ -221,7 +221,9 @@ def build(
     html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
     export: Annotated[
         list[str] | None,
-        typer.Option("--export", "-e", help="Extra graph export: gexf, json, cytoscape, csv."),
+        typer.Option(
+            "--export", "-e", help="Extra graph export: gexf, json, cytoscape, csv, pajek."
+        ),
     ] = None,
     max_nodes: Annotated[int, typer.Option(help="Most nodes drawn in graph.html.")] = 2000,
     size_by: Annotated[
@@ -288,7 +290,9 @@ def fetch_cmd(
     html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
     export: Annotated[
         list[str] | None,
-        typer.Option("--export", "-e", help="Extra graph export: gexf, json, cytoscape, csv."),
+        typer.Option(
+            "--export", "-e", help="Extra graph export: gexf, json, cytoscape, csv, pajek."
+        ),
     ] = None,
     max_nodes: Annotated[int, typer.Option(help="Most nodes drawn in graph.html.")] = 2000,
     size_by: Annotated[
@@ -421,7 +425,7 @@ def render(
 def export_cmd(
     source: Annotated[Path, typer.Argument(help="RDF file or store directory built by citegraph.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="graphml, gexf, json, cytoscape or csv.")
+        str, typer.Option("--format", "-f", help="graphml, gexf, json, cytoscape, csv or pajek.")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File (or directory, for csv).")],
 ) -> None:

@@ -71,9 +71,42 @@ def test_sanitize_drops_none_joins_lists_and_unifies_types() -> None:
 
 
 def test_unknown_format_lists_the_known_ones() -> None:
-    with pytest.raises(ExportError, match="known: graphml, gexf, json, cytoscape, csv"):
-        exporter("pajek")
-    assert {e.name for e in EXPORTERS} == {"graphml", "gexf", "json", "cytoscape", "csv"}
+    with pytest.raises(ExportError, match="known: graphml, gexf, json, cytoscape, csv, pajek"):
+        exporter("pdf")
+    assert {e.name for e in EXPORTERS} == {"graphml", "gexf", "json", "cytoscape", "csv", "pajek"}
+    assert exporter("net").name == "pajek"
+
+
+def test_pajek_opens_in_igraph_and_networkx_with_every_node_edge_and_label(
+    tmp_path: Path,
+) -> None:
+    """The citation graph of 120 real PubMed records (with their reference lists) as Pajek
+    .net: igraph's reader (igraph.Graph.Read_Pajek) and networkx's both get every node with
+    its label (a title with double quotes in it too) and every arc, citing -> cited."""
+    import igraph
+
+    from graph.model import Article
+    from graph.network import citation_graph
+    from pipelines.readers.pubmed_xml import read_pubmed_xml
+    from tests.conftest import FIXTURES
+
+    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
+            if isinstance(a, Article)]  # fmt: skip
+    g = citation_graph(arts)
+    first = next(iter(g))
+    g.nodes[first]["label"] = 'Smith 2020 "Quoted"\ntitle'
+    (path,) = export(g, "pajek", tmp_path / "citations.net")
+    nodes = list(g)
+    labels = [" ".join(str(g.nodes[n].get("label") or n).replace('"', "'").split()) for n in nodes]
+    edges = sorted((nodes.index(a), nodes.index(b)) for a, b in g.edges())
+    assert g.number_of_nodes() > 1_000 and len(edges) > 1_000
+    ig = igraph.Graph.Read_Pajek(str(path))
+    assert ig.is_directed() and ig.vcount() == len(nodes)
+    assert ig.vs["name"] == labels  # (igraph keeps a Pajek label as the vertex's name)
+    assert sorted(e.tuple for e in ig.es) == edges
+    assert labels[0] == "Smith 2020 'Quoted' title"
+    back = nx.read_pajek(path)
+    assert back.number_of_nodes() == len(set(labels)) and back.number_of_edges() == len(edges)
 
 
 def test_failed_export_leaves_no_file(tmp_path: Path) -> None:
