@@ -482,4 +482,9 @@ def citation_graph_from_store(store: ox.Store) -> nx.DiGraph[str]:
         complete = "et al." not in names_list
         names_list = [x for x in names_list if x != "et al."]
         attrs["label"] = _label(names_list, complete, attrs.get("year"), attrs.get("title"))
+        if not names_list and not attrs.get("title"):  # known by its ids: named by them,
+            if attrs.get("pmid"):  # as the build names it (_reference_attrs)
+                attrs["label"] = f"PMID {attrs['pmid']}"
+            elif attrs.get("doi"):
+                attrs["label"] = f"doi:{attrs['doi']}"
     return g
