@@ -33,7 +33,7 @@ from graph.errors import ExportError
 
 __all__ = ["EXPORTERS", "Exporter", "export", "exporter", "sanitize"]
 
-Writer = Callable[["nx.DiGraph[str]", Path], list[Path]]
+Writer = Callable[["nx.Graph[str]", Path], list[Path]]
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Exporter:
     description: str
 
 
-def sanitize(g: nx.DiGraph[str]) -> nx.DiGraph[str]:
+def sanitize(g: nx.Graph[str]) -> nx.Graph[str]:
     """Return a copy whose attributes every exporter accepts.
 
     ``None`` is dropped; lists and tuples are joined with "; "; dicts become JSON; an attribute
@@ -61,7 +61,7 @@ def sanitize(g: nx.DiGraph[str]) -> nx.DiGraph[str]:
         {'year': '2020', 'k': 'x; y'}
     """
     graph_attrs, nodes, edges, _, _ = _sanitized(g)
-    h: nx.DiGraph[str] = nx.DiGraph()
+    h: nx.Graph[str] = nx.DiGraph() if g.is_directed() else nx.Graph()
     h.graph.update(graph_attrs)
     h.add_nodes_from(nodes)
     h.add_edges_from(edges)
@@ -72,7 +72,7 @@ _Attrs = dict[str, Any]
 
 
 def _sanitized(
-    g: nx.DiGraph[str],
+    g: nx.Graph[str],
 ) -> tuple[
     _Attrs, list[tuple[str, _Attrs]], list[tuple[str, str, _Attrs]], dict[str, type],
     dict[str, type],
@@ -155,7 +155,7 @@ def _xml_attr(value: str) -> str:
     return quoteattr(_XML_INVALID.sub("", value))
 
 
-def _write_graphml(g: nx.DiGraph[str], path: Path) -> list[Path]:
+def _write_graphml(g: nx.Graph[str], path: Path) -> list[Path]:
     """GraphML written as a stream, the way ``networkx.write_graphml`` lays it out (keys,
     then nodes, then edges, ``attr.type`` long/double/boolean/string) but without building
     the whole document in memory: about four times faster on a 70,000-node graph, and
@@ -186,7 +186,7 @@ def _write_graphml(g: nx.DiGraph[str], path: Path) -> list[Path]:
             'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
         )
         fh.writelines(decls)
-        fh.write('  <graph edgedefault="directed">\n')
+        fh.write(f'  <graph edgedefault="{"directed" if g.is_directed() else "undirected"}">\n')
         fh.write(data(key_ids["graph"], graph_attrs, "    "))
         for n, attrs in nodes:
             inner = data(node_ids, attrs, "      ")
@@ -202,13 +202,13 @@ def _write_graphml(g: nx.DiGraph[str], path: Path) -> list[Path]:
     return [path]
 
 
-def _write_gexf(g: nx.DiGraph[str], path: Path) -> list[Path]:
+def _write_gexf(g: nx.Graph[str], path: Path) -> list[Path]:
     with atomic_path(path) as tmp:
         nx.write_gexf(sanitize(g), tmp, encoding="utf-8", prettyprint=True)
     return [path]
 
 
-def _write_node_link(g: nx.DiGraph[str], path: Path) -> list[Path]:
+def _write_node_link(g: nx.Graph[str], path: Path) -> list[Path]:
     data = nx.node_link_data(sanitize(g), edges="links")
     with atomic_write(path) as fh:
         json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)
@@ -216,7 +216,7 @@ def _write_node_link(g: nx.DiGraph[str], path: Path) -> list[Path]:
     return [path]
 
 
-def _write_cytoscape(g: nx.DiGraph[str], path: Path) -> list[Path]:
+def _write_cytoscape(g: nx.Graph[str], path: Path) -> list[Path]:
     data = nx.cytoscape_data(sanitize(g))
     with atomic_write(path) as fh:
         json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)
@@ -229,7 +229,7 @@ def _csv_columns(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
     return first + keys
 
 
-def _write_csv(g: nx.DiGraph[str], path: Path) -> list[Path]:
+def _write_csv(g: nx.Graph[str], path: Path) -> list[Path]:
     """``path`` is a directory (or a file whose parent gets nodes.csv and edges.csv)."""
     folder = path if path.suffix == "" else path.parent
     h = sanitize(g)
@@ -258,19 +258,26 @@ def _pajek_label(text: str) -> str:
     return '"' + _PAJEK_SPACE.sub(" ", text.replace('"', "'")).strip() + '"'
 
 
-def _write_pajek(g: nx.DiGraph[str], path: Path) -> list[Path]:
+def _write_pajek(g: nx.Graph[str], path: Path) -> list[Path]:
     """Pajek ``.net``: the vertices numbered from 1 in the graph's order, each labelled as
-    in the HTML view (its ``label``, else its IRI), then one arc per edge (citing ->
-    cited, and the layer edges). Pajek, VOSviewer ("Create map based on network data"),
-    igraph's ``Graph.Read_Pajek`` and networkx's ``read_pajek`` open it; node attributes
-    travel in GraphML instead."""
+    in the HTML view (its ``label``, else its IRI), then one arc per edge of a directed
+    graph (citing -> cited, and the layer edges) or one edge with its ``weight`` per pair
+    of an undirected one (co-citation, coupling). Pajek, VOSviewer ("Create map based on
+    network data"), igraph's ``Graph.Read_Pajek`` and networkx's ``read_pajek`` open it;
+    node attributes travel in GraphML instead."""
     number = {n: i for i, n in enumerate(g, start=1)}
     with atomic_write(path) as fh:
         fh.write(f"*Vertices {len(number)}\n")
         fh.writelines(f"{number[n]} {_pajek_label(str(d.get('label') or n))}\n"
                       for n, d in g.nodes(data=True))  # fmt: skip
-        fh.write("*Arcs\n")
-        fh.writelines(f"{number[a]} {number[b]}\n" for a, b in g.edges())
+        if g.is_directed():
+            fh.write("*Arcs\n")
+            fh.writelines(f"{number[a]} {number[b]}\n" for a, b in g.edges())
+        else:
+            fh.write("*Edges\n")
+            fh.writelines(
+                f"{number[a]} {number[b]} {w}\n" for a, b, w in g.edges(data="weight", default=1)
+            )
     return [path]
 
 
@@ -308,7 +315,7 @@ def exporter(name: str) -> Exporter:
     raise ExportError(f"unknown export format {name!r} (known: {known})")
 
 
-def export(g: nx.DiGraph[str], fmt: str, path: Path | str) -> list[Path]:
+def export(g: nx.Graph[str], fmt: str, path: Path | str) -> list[Path]:
     """Write ``g`` in format ``fmt`` to ``path`` and return the files written.
 
     For ``csv``, ``path`` is the directory that receives ``nodes.csv`` and ``edges.csv``.

@@ -428,12 +428,28 @@ def export_cmd(
         str, typer.Option("--format", "-f", help="graphml, gexf, json, cytoscape, csv or pajek.")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File (or directory, for csv).")],
+    network: Annotated[
+        str,
+        typer.Option(
+            help="citation (the graph itself), co-citation (works cited together) or "
+            "coupling (works citing the same works): the last two weighted, undirected."
+        ),
+    ] = "citation",
+    min_weight: Annotated[
+        int,
+        typer.Option(help="Co-citation/coupling: the fewest shared citing (or cited) works."),
+    ] = 2,
 ) -> None:
-    """Export the citation graph of an RDF file for Gephi, Cytoscape, pandas or igraph."""
+    """Export the citation graph of an RDF file for Gephi, Cytoscape, pandas or igraph.
+
+    With --network co-citation or coupling, the network of works cited together (or
+    citing the same works) instead, each link weighted by how many works it shares: the
+    maps VOSviewer and bibliometrix draw."""
+    from graph.cocitation import network as make_network
     from graph.export import export
 
     try:
-        g = _load_graph(source)
+        g = make_network(_load_graph(source), network, min_weight=min_weight)
         written = export(g, fmt, out)
     except CitegraphError as exc:
         raise _fail(str(exc)) from None
