@@ -149,6 +149,7 @@ def literal(value: str | int, *, datatype: str | None = None, lang: str | None =
 # Predicate and class terms, formatted once (constants).
 _A = iri(str(RDF.type))
 _TITLE = iri(str(DCTERMS.title))
+_ALTTITLE = iri(str(DCTERMS.alternative))
 _ABSTRACT = iri(str(DCTERMS.abstract))
 _CREATOR = iri(str(DCTERMS.creator))
 _SUBJECT = iri(str(DCTERMS.subject))
@@ -396,7 +397,9 @@ def article_triples(article: Article, keyer: WorkKeyer = work_iri) -> Iterator[T
     yield from _ids_triples(s, article.ids, main)
     if article.title:
         yield s, _TITLE, literal(article.title)
-    if article.vernacular_title:
+        if article.vernacular_title:  # the title in the article's own language: an
+            yield s, _ALTTITLE, literal(article.vernacular_title)  # alternative, not a 2nd
+    elif article.vernacular_title:
         yield s, _TITLE, literal(article.vernacular_title)
     if article.abstract:
         yield s, _ABSTRACT, literal(article.abstract)

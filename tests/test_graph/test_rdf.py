@@ -709,3 +709,24 @@ def test_a_publisher_item_identifier_is_written_as_fabio_has_pii() -> None:
         assert isinstance(article, Article) and article.ids.pii == pii
         triples = set(article_triples(article))
         assert (f"<https://identifiers.org/{work}>", f"<{FABIO.hasPII}>", f'"{pii}"') in triples
+
+
+def test_a_vernacular_title_is_an_alternative_not_a_second_title(tmp_path: Path) -> None:
+    """A real record with a VernacularTitle: one dcterms:title (the English one, which
+    every query and the graph rebuilt from RDF then show, once) and the vernacular as
+    dcterms:alternative."""
+    from graph.network import citation_graph_from_store
+    from graph.store import open_store
+
+    source = FIXTURES / "store" / "pubmed20n0014_refs_b.xml.gz"
+    (art,) = [a for a in read_pubmed_xml(source) if isinstance(a, Article) and a.vernacular_title]
+    assert art.title and art.vernacular_title and art.title != art.vernacular_title
+    out = tmp_path / "out"
+    build([source], BuildOptions(out=out, html=False))
+    g = rdflib.Graph().parse(out / "graph.nt", format="nt")
+    work = URIRef(work_iri(art.ids))
+    assert list(g.objects(work, NS["dcterms"].title)) == [Literal(art.title)]
+    assert list(g.objects(work, NS["dcterms"].alternative)) == [Literal(art.vernacular_title)]
+    assert citation_graph_from_store(open_store(out / "graph.nt")).nodes[str(work)]["title"] == (
+        art.title
+    )
