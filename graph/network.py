@@ -20,7 +20,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import networkx as nx
@@ -31,6 +31,7 @@ from graph.model import Article, Identifiers, Reference
 from graph.rdf import WorkKeyer, cited_work_iri
 from graph.sparql import iter_select
 from graph.vocab import (
+    PREFIXES,
     journal_iri,
     keyword_iri,
     mesh_iri,
@@ -416,6 +417,25 @@ _KEYWORDS_QUERY = "SELECT ?work ?kw WHERE { ?work prism:keyword ?kw }"
 
 _INCOMPLETE_QUERY = "SELECT ?work WHERE { ?work citegraph:authorListComplete false }"
 
+# MeSH descriptors (a work's dcterms:subject that is no keyword's skos:Concept), substances,
+# funders: named as the article graph names them ("; "-joined, here sorted), each work's
+# names joined in the query (in Rust: a row per work, not per name).
+_UNIT = "\x1f"  # (the ASCII unit separator: in no name)
+_NAMED_QUERIES = tuple(
+    (f'SELECT ?work (GROUP_CONCAT(DISTINCT ?name; separator="\\u001F") AS ?names) '
+     f"WHERE {{ {pattern} }} GROUP BY ?work", key)
+    for pattern, key in (
+        ("?work dcterms:subject ?d . ?d skos:prefLabel ?name . MINUS { ?d a skos:Concept }",
+         "mesh"),
+        ("?work citegraph:substance ?c . ?c skos:prefLabel ?name", "substances"),
+        ("?work schema:funder ?f . ?f foaf:name ?name", "funders"),
+    )
+)  # fmt: skip
+
+_REFERENCE_QUERY = (
+    "SELECT ?work ?text WHERE { ?entry biro:references ?work ; c4o:hasContent ?text }"
+)
+
 _CITES_QUERY = """
 SELECT ?citing ?cited ?pos ?fmt WHERE {
   ?citing cito:cites ?cited .
@@ -423,6 +443,16 @@ SELECT ?citing ?cited ?pos ?fmt WHERE {
                   schema:position ?pos . }
   OPTIONAL { ?citing prov:wasDerivedFrom/citegraph:sourceFormat ?fmt }
 }"""
+
+
+def _plain_rows(store: ox.Store, text: str) -> Iterator[tuple[str, ...]]:
+    """The rows of a SELECT whose every variable is bound, as tuples of plain values: the
+    fast path for big results (no dict per row)."""
+    result = store.query(text, prefixes=PREFIXES)
+    assert isinstance(result, ox.QuerySolutions)
+    width = len(result.variables)
+    for sol in result:
+        yield tuple(sol[i].value for i in range(width))
 
 
 def citation_graph_from_store(store: ox.Store) -> nx.DiGraph[str]:
@@ -464,6 +494,14 @@ def citation_graph_from_store(store: ox.Store) -> nx.DiGraph[str]:
     for node, kws in keywords.items():
         if node in g:
             g.nodes[node]["keywords"] = "; ".join(sorted(kws))
+    for query, key in _NAMED_QUERIES:  # what the build's graph shows of an article
+        for node, joined in _plain_rows(store, query):
+            if node in g and g.nodes[node].get("kind") == ARTICLE:
+                g.nodes[node][key] = "; ".join(sorted(joined.split(_UNIT)))
+    reference: dict[str, str] = {}
+    for row in iter_select(store, _REFERENCE_QUERY):  # the text citing it, for a cited work
+        node, text = str(row["work"]), str(row["text"])
+        reference[node] = min(reference.get(node, text), text)
     for row in iter_select(store, _CITES_QUERY):
         a, b = str(row["citing"]), str(row["cited"])
         for n in (a, b):
@@ -477,6 +515,9 @@ def citation_graph_from_store(store: ox.Store) -> nx.DiGraph[str]:
         if row["pos"] is not None:
             data["ordinal"] = int(row["pos"])
         g.add_edge(a, b, **data)
+    for node, text in reference.items():
+        if node in g and g.nodes[node].get("kind") != ARTICLE:
+            g.nodes[node]["reference"] = text
     for _, attrs in g.nodes(data=True):
         names_list = attrs["authors"].split("; ") if attrs.get("authors") else []
         complete = "et al." not in names_list

@@ -86,3 +86,11 @@ def test_the_graph_rebuilt_from_rdf_names_every_work_as_the_build_does(tmp_path:
     labels = {n: d["label"] for n, d in built.nodes(data=True)}
     assert {n: d["label"] for n, d in rebuilt.nodes(data=True)} == labels
     assert sum(label.startswith("PMID ") for label in labels.values()) > 100
+    # MeSH descriptors, substances and funders of each article, and the reference text of
+    # each cited work, as the build's graph has them (names sorted here: RDF has no order)
+    for key in ("mesh", "substances", "funders", "reference"):
+        theirs = {n: sorted(set(str(d[key]).split("; "))) for n, d in built.nodes(data=True)
+                  if key in d and (key != "reference" or d["kind"] != "article")}  # fmt: skip
+        ours = {n: sorted(set(str(d[key]).split("; "))) for n, d in rebuilt.nodes(data=True)
+                if key in d}  # fmt: skip
+        assert ours == theirs and (len(ours) > 10 or key == "funders"), key
