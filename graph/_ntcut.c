@@ -87,9 +87,9 @@ static inline void put_byte(Sink *s, char c) {
 /* ------------------------------------------------------------------ Turtle terms */
 
 typedef struct {
-    char *name;
+    const char *name; /* (in the bytes objects of the caller's prefixes: alive for the call) */
     size_t name_len;
-    char *ns;
+    const char *ns;
     size_t ns_len;
 } Prefix;
 
@@ -691,20 +691,14 @@ static PyObject *cut(PyObject *module, PyObject *args) {
     }
     for (Py_ssize_t k = 0; k < np; k++) {
         PyObject *pair = PySequence_Fast_GET_ITEM(prefix_seq, k);
-        char *name, *ns;
+        const char *name, *ns;
         Py_ssize_t name_len, ns_len;
         if (!PyArg_ParseTuple(pair, "y#y#:prefix", &name, &name_len, &ns, &ns_len))
             goto done;
         Prefix *pf = &c.names.prefixes[c.names.count++];
-        pf->name = malloc((size_t)name_len + 1);
-        pf->ns = malloc((size_t)ns_len + 1);
-        if (pf->name == NULL || pf->ns == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        memcpy(pf->name, name, (size_t)name_len);
-        memcpy(pf->ns, ns, (size_t)ns_len);
+        pf->name = name;
         pf->name_len = (size_t)name_len;
+        pf->ns = ns;
         pf->ns_len = (size_t)ns_len;
     }
     /* Longest namespace first (a stable sort: equal lengths keep their order). */
@@ -768,10 +762,6 @@ done:
     Py_XDECREF(drop_seq);
     Py_XDECREF(prefix_seq);
     free((void *)c.drop);
-    for (size_t k = 0; k < c.names.count; k++) {
-        free(c.names.prefixes[k].name);
-        free(c.names.prefixes[k].ns);
-    }
     free(c.names.prefixes);
     for (size_t key = 0; key < 256; key++)
         free(c.names.buckets[key]);

@@ -20,7 +20,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -29,9 +29,8 @@ import pyoxigraph as ox
 
 from graph.model import Article, Identifiers, Reference
 from graph.rdf import WorkKeyer, cited_work_iri
-from graph.sparql import iter_select
+from graph.sparql import iter_rows, iter_select
 from graph.vocab import (
-    PREFIXES,
     journal_iri,
     keyword_iri,
     mesh_iri,
@@ -115,10 +114,7 @@ def _reference_attrs(ref: Reference) -> dict[str, Any]:
     authors = list(ref.authors)
     attrs["label"] = _label(authors, ref.authors_complete, ref.year, ref.title)
     if not ref.title and not authors:  # a reference known by its ids: name it by them
-        if ref.ids.pmid:
-            attrs["label"] = f"PMID {ref.ids.pmid}"
-        elif ref.ids.doi:
-            attrs["label"] = f"doi:{ref.ids.doi}"
+        attrs["label"] = _id_label(ref.ids.pmid, ref.ids.doi) or attrs["label"]
     _put(attrs, "title", ref.title)
     _put(attrs, "year", ref.year)
     _put(attrs, "journal", ref.journal)
@@ -128,6 +124,13 @@ def _reference_attrs(ref: Reference) -> dict[str, Any]:
     _put(attrs, "pmcid", ref.ids.pmcid)
     _put(attrs, "reference", ref.raw)
     return attrs
+
+
+def _id_label(pmid: str | None, doi: str | None) -> str | None:
+    """The label of a work known only by its ids: "PMID n", else "doi:...", else None."""
+    if pmid:
+        return f"PMID {pmid}"
+    return f"doi:{doi}" if doi else None
 
 
 def _put(attrs: dict[str, Any], key: str, value: object) -> None:
@@ -445,16 +448,6 @@ SELECT ?citing ?cited ?pos ?fmt WHERE {
 }"""
 
 
-def _plain_rows(store: ox.Store, text: str) -> Iterator[tuple[str, ...]]:
-    """The rows of a SELECT whose every variable is bound, as tuples of plain values: the
-    fast path for big results (no dict per row)."""
-    result = store.query(text, prefixes=PREFIXES)
-    assert isinstance(result, ox.QuerySolutions)
-    width = len(result.variables)
-    for sol in result:
-        yield tuple(sol[i].value for i in range(width))
-
-
 def citation_graph_from_store(store: ox.Store) -> nx.DiGraph[str]:
     """Rebuild the citation graph from citegraph RDF in a store (see :mod:`graph.store`).
 
@@ -495,7 +488,7 @@ def citation_graph_from_store(store: ox.Store) -> nx.DiGraph[str]:
         if node in g:
             g.nodes[node]["keywords"] = "; ".join(sorted(kws))
     for query, key in _NAMED_QUERIES:  # what the build's graph shows of an article
-        for node, joined in _plain_rows(store, query):
+        for node, joined in iter_rows(store, query):
             if node in g and g.nodes[node].get("kind") == ARTICLE:
                 g.nodes[node][key] = "; ".join(sorted(joined.split(_UNIT)))
     reference: dict[str, str] = {}
@@ -523,9 +516,6 @@ def citation_graph_from_store(store: ox.Store) -> nx.DiGraph[str]:
         complete = "et al." not in names_list
         names_list = [x for x in names_list if x != "et al."]
         attrs["label"] = _label(names_list, complete, attrs.get("year"), attrs.get("title"))
-        if not names_list and not attrs.get("title"):  # known by its ids: named by them,
-            if attrs.get("pmid"):  # as the build names it (_reference_attrs)
-                attrs["label"] = f"PMID {attrs['pmid']}"
-            elif attrs.get("doi"):
-                attrs["label"] = f"doi:{attrs['doi']}"
+        if not names_list and not attrs.get("title"):  # known by its ids, as in the build
+            attrs["label"] = _id_label(attrs.get("pmid"), attrs.get("doi")) or attrs["label"]
     return g

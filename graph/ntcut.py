@@ -53,6 +53,12 @@ _PREFIX_BYTES = tuple((name.encode(), ns.encode()) for name, ns in PREFIXES.item
 """citegraph's prefixes, as ``graph._ntcut`` takes them (it tries the longest first)."""
 
 
+def _module() -> ModuleType:
+    if _NTCUT is None:
+        raise RuntimeError("graph._ntcut was not built (no C compiler at install time)")
+    return _NTCUT
+
+
 def native() -> bool:
     """Whether the C cutter (``graph._ntcut``) was built with this installation.
 
@@ -80,9 +86,7 @@ def quad_writer(fd: int) -> Any:
         ...     assert os.read(r, 100) == '<urn:a> <urn:p> "é" .\\t3\\n'.encode()
         >>> os.close(r); os.close(w)
     """
-    if _NTCUT is None:
-        raise RuntimeError("graph._ntcut was not built (no C compiler at install time)")
-    return _NTCUT.QuadWriter(fd)
+    return _module().QuadWriter(fd)
 
 
 def cut_sorted(source: int, ntriples: int, turtle: int = -1, drop: Iterable[int] = ()) -> int:
@@ -107,7 +111,5 @@ def cut_sorted(source: int, ntriples: int, turtle: int = -1, drop: Iterable[int]
         >>> for fd in (r, out_r, out_w):
         ...     os.close(fd)
     """
-    if _NTCUT is None:
-        raise RuntimeError("graph._ntcut was not built (no C compiler at install time)")
-    count: int = _NTCUT.cut(source, ntriples, turtle, sorted(set(drop)), _PREFIX_BYTES)
+    count: int = _module().cut(source, ntriples, turtle, tuple(drop), _PREFIX_BYTES)
     return count

@@ -474,10 +474,7 @@ class QuadSorter:
                 except ValueError as exc:
                     raise OSError(f"sort's output in {self._tmpdir}: {exc}") from exc
                 proc.stdout.close()
-                code = proc.wait()
-                if code:
-                    raise OSError(f"sort failed (exit {code}) in {self._tmpdir}")
-                self._sort = None
+                self._sort_done(proc)
                 return count
         finally:
             self.close()  # (a sort still running is stopped: its reader has gone)
@@ -541,6 +538,10 @@ class QuadSorter:
         assert proc.stdout is not None
         self.seal()
         yield from _read_blocks(proc.stdout, size)
+        self._sort_done(proc)
+
+    def _sort_done(self, proc: subprocess.Popen[str]) -> None:
+        """Wait for GNU sort, whose output has been read to its end; raise if it failed."""
         if proc.wait() != 0:
             raise OSError(f"sort failed (exit {proc.returncode}) in {self._tmpdir}")
         self._sort = None

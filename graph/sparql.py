@@ -50,6 +50,8 @@ __all__ = [
     "QueryResult",
     "check_query",
     "format_result",
+    "iter_rows",
+    "iter_select",
     "load_query",
     "named_queries",
     "run_query",
@@ -468,6 +470,21 @@ def _table(result: QueryResult, width: int) -> str:
     n = len(result.rows)
     lines.append(f"({n} row{'s' if n != 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+def iter_rows(store: ox.Store, text: str) -> Iterator[tuple[str, ...]]:
+    """Run a SELECT whose every variable is always bound (citegraph prefixes) and yield its
+    rows as tuples of plain values: no dict per row, for big results.
+
+    Example:
+        >>> list(iter_rows(ox.Store(), "SELECT ?x ?y WHERE { BIND(2 AS ?x) BIND('a' AS ?y) }"))
+        [('2', 'a')]
+    """
+    result = store.query(text, prefixes=PREFIXES)
+    assert isinstance(result, ox.QuerySolutions)
+    width = len(result.variables)
+    for sol in result:
+        yield tuple(sol[i].value for i in range(width))
 
 
 def iter_select(store: ox.Store, text: str) -> Iterator[dict[str, str | None]]:

@@ -21,6 +21,7 @@ import networkx as nx
 import typer
 
 from graph.errors import CitegraphError
+from graph.export import EXPORTERS
 from pipelines.cli_store import register as register_store_commands
 
 __all__ = ["app", "main"]
@@ -40,6 +41,8 @@ app.add_typer(reference_app, name="reference")
 register_store_commands(app)  # serve, push, store load|info (pipelines/cli_store.py)
 
 EXIT_USAGE = 2
+_EXPORT_NAMES = ", ".join(e.name for e in EXPORTERS)  # (the registry's, so help never lags)
+_EXTRA_EXPORTS = ", ".join(e.name for e in EXPORTERS if e.name != "graphml")  # (always written)
 EXIT_SKIPPED = 3
 
 
@@ -221,9 +224,7 @@ def build(
     html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
     export: Annotated[
         list[str] | None,
-        typer.Option(
-            "--export", "-e", help="Extra graph export: gexf, json, cytoscape, csv, pajek."
-        ),
+        typer.Option("--export", "-e", help=f"Extra graph export: {_EXTRA_EXPORTS}."),
     ] = None,
     max_nodes: Annotated[int, typer.Option(help="Most nodes drawn in graph.html.")] = 2000,
     size_by: Annotated[
@@ -290,9 +291,7 @@ def fetch_cmd(
     html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
     export: Annotated[
         list[str] | None,
-        typer.Option(
-            "--export", "-e", help="Extra graph export: gexf, json, cytoscape, csv, pajek."
-        ),
+        typer.Option("--export", "-e", help=f"Extra graph export: {_EXTRA_EXPORTS}."),
     ] = None,
     max_nodes: Annotated[int, typer.Option(help="Most nodes drawn in graph.html.")] = 2000,
     size_by: Annotated[
@@ -424,9 +423,7 @@ def render(
 @app.command("export")
 def export_cmd(
     source: Annotated[Path, typer.Argument(help="RDF file or store directory built by citegraph.")],
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="graphml, gexf, json, cytoscape, csv or pajek.")
-    ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"{_EXPORT_NAMES}.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File (or directory, for csv).")],
     network: Annotated[
         str,

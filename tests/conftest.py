@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ DATA = REPO / "data"
 FIXTURES = REPO / "tests" / "fixtures"
 SHARED_DATA = REPO.parent / "shared" / "data"
 SEED = DATA / "pubmed-page-wjsc-2025-106856.txt"
+REFS_A = FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz"
 
 SEED_DOI = "10.4252/wjsc.v17.i7.106856"
 SEED_IRI = f"https://doi.org/{SEED_DOI}"
@@ -31,6 +33,19 @@ SEED_REFERENCE_TITLES = [
     "Diabetes mellitus: Classification, mediators, and complications; A gate to identify "
     "potential targets for the development of new effective treatments",
 ]
+
+
+@functools.cache  # (frozen records: read once, shared safely)
+def _refs_a() -> tuple[Article, ...]:
+    from pipelines.readers.pubmed_xml import read_pubmed_xml
+
+    return tuple(a for a in read_pubmed_xml(REFS_A) if isinstance(a, Article))
+
+
+def refs_a_articles() -> list[Article]:
+    """The 120 real PubMed records (with their reference lists) of the refs_a excerpt of a
+    baseline file."""
+    return list(_refs_a())
 
 
 @pytest.fixture(scope="session")

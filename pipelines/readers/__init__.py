@@ -21,13 +21,13 @@ Example:
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import MalformedRecordError, UnknownFormatError, UnreadableInputError
 from graph.model import Article
+from pipelines.readers.xmlutil import gunzipped
 
 __all__ = ["ReaderSpec", "RecordResult", "detect", "read_any", "read_head", "readers"]
 
@@ -59,7 +59,8 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
         with path.open("rb") as fh:
             magic = fh.read(2)
         if magic == b"\x1f\x8b":
-            return _gunzipped_head(path, size)
+            with path.open("rb") as raw, gunzipped(raw) as gz:
+                return gz.read(size)  # (up to a cut: the error comes at the next read)
         with path.open("rb") as fh:
             return fh.read(size)
     except FileNotFoundError:
@@ -68,20 +69,6 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
         raise UnreadableInputError("is a directory", file=str(path)) from None
     except (OSError, EOFError) as exc:
         raise UnreadableInputError(f"cannot read: {exc}", file=str(path)) from None
-
-
-def _gunzipped_head(path: Path, size: int) -> bytes:
-    """The first ``size`` bytes of a gzip file's content, or as many as come before the
-    file stops being readable (cut short, corrupt); raises when none do."""
-    head = bytearray()
-    with gzip.open(path, "rb") as gz:
-        try:
-            while len(head) < size and (block := gz.read1(size - len(head))):
-                head += block
-        except (OSError, EOFError):
-            if not head:
-                raise
-    return bytes(head)
 
 
 def _registry() -> tuple[ReaderSpec, ...]:

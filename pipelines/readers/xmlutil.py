@@ -136,8 +136,8 @@ class Gunzipped:
         self._gz.close()
         self._raw.seek(self._start)
         gz = gzip.GzipFile(fileobj=self._raw)
-        while skip > 0:
-            skip -= len(gz.read(min(skip, 1 << 20)))
+        while skip > 0 and (block := gz.read(min(skip, 1 << 20))):
+            skip -= len(block)
         return gz
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from graph.errors import ExportError
 from graph.export import EXPORTERS, export, exporter, sanitize
-from tests.conftest import SEED_IRI, SEED_REFERENCE_TITLES
+from tests.conftest import SEED_IRI, SEED_REFERENCE_TITLES, refs_a_articles
 
 
 def _expected_edges() -> int:
@@ -85,13 +85,9 @@ def test_pajek_opens_in_igraph_and_networkx_with_every_node_edge_and_label(
     its label (a title with double quotes in it too) and every arc, citing -> cited."""
     import igraph
 
-    from graph.model import Article
     from graph.network import citation_graph
-    from pipelines.readers.pubmed_xml import read_pubmed_xml
-    from tests.conftest import FIXTURES
 
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
+    arts = refs_a_articles()
     g = citation_graph(arts)
     first = next(iter(g))
     g.nodes[first]["label"] = 'Smith 2020 "Quoted"\ntitle'

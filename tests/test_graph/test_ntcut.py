@@ -12,12 +12,10 @@ from pathlib import Path
 import pytest
 
 from graph import ntcut
-from graph.model import Article
 from graph.rdf import article_triples, literal
 from graph.serialize import QuadSorter, gnu_sort, write_turtle
 from graph.vocab import PREFIXES
-from pipelines.readers.pubmed_xml import read_pubmed_xml
-from tests.conftest import FIXTURES
+from tests.conftest import refs_a_articles
 
 XSD = PREFIXES["xsd"]
 
@@ -62,8 +60,7 @@ def test_real_records_cut_in_c_are_the_awk_and_oxigraph_files(tmp_path: Path) ->
     """Real records (120 PubMed articles with their reference lists), every triple in two
     graphs, four graphs dropped: graph.nt and graph.ttl written by graph.ntcut in one pass
     after GNU sort are the bytes of awk's graph.nt and of Oxigraph's Turtle of it."""
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
+    arts = refs_a_articles()
     sorters = {native: QuadSorter(chunk_lines=500, external=True, native=native)
                for native in (True, False)}  # fmt: skip
     for sorter in sorters.values():
@@ -236,8 +233,7 @@ def _written(triples: list[tuple[str, str, str]], end: bytes) -> tuple[int, byte
 def test_quad_lines_written_in_c_are_the_python_lines() -> None:
     """The triples of real records (and a 3 MB literal, more than the 1 MB buffer) written
     by QuadWriter are the bytes of the f-strings the Python path makes, UTF-8."""
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
+    arts = refs_a_articles()
     triples = [t for a in arts for t in article_triples(a)]
     triples.append(("<urn:big>", "<urn:p>", literal("ü" * 1_500_000)))
     count, data = _written(triples, b" .\t12\n")

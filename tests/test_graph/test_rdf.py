@@ -38,7 +38,15 @@ from graph.serialize import (
 from graph.vocab import FABIO, PREFIXES, RDF, XSD, work_iri
 from pipelines.build import BuildOptions, build
 from pipelines.readers.pubmed_xml import read_pubmed_xml
-from tests.conftest import FIXTURES, SEED, SEED_DOI, SEED_IRI, SEED_REFERENCE_TITLES, SEED_TITLE
+from tests.conftest import (
+    FIXTURES,
+    SEED,
+    SEED_DOI,
+    SEED_IRI,
+    SEED_REFERENCE_TITLES,
+    SEED_TITLE,
+    refs_a_articles,
+)
 
 NS = {k: rdflib.Namespace(v) for k, v in PREFIXES.items()}
 
@@ -177,8 +185,7 @@ def test_external_sort_matches_in_memory_sort(seed_article: Article, tmp_path: P
 def test_gnu_sort_and_the_python_merge_give_the_same_bytes(tmp_path: Path) -> None:
     """The same quads (real records of a PubMed baseline file, non-ASCII names included)
     through GNU sort and through the Python chunk merge: byte-identical N-Triples."""
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
+    arts = refs_a_articles()
     sorters = [QuadSorter(chunk_lines=500, external=True),
                QuadSorter(chunk_lines=500, external=False)]  # fmt: skip
     for sorter in sorters:
@@ -294,8 +301,7 @@ def test_block_cutting_gives_the_lines_of_the_line_by_line_cutting(tmp_path: Pat
     """graph.nt is cut from the sorted quads a block at a time (the fast path) or a line at a
     time (when graphs are dropped or N-Quads written): the same triples either way, with
     duplicates across records and across block edges removed."""
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
+    arts = refs_a_articles()
     sorter = QuadSorter(external=False)
     for i, art in enumerate(arts):
         sorter.add_all(article_triples(art), f"<urn:g{i % 3}>")
@@ -321,8 +327,7 @@ def _gnu_and_python_sorters(graphs: int, *, native: bool = True) -> tuple[QuadSo
     """A sorter that spills to GNU sort (its output cut by graph.ntcut in C, or with
     ``native=False`` by the programs of ``_cutter``) and one that keeps everything here,
     both holding every triple of real records twice, in two of ``2 * graphs`` graphs."""
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
+    arts = refs_a_articles()
     gnu = QuadSorter(chunk_lines=500, external=True, native=native)
     python = QuadSorter(external=False)
     for sorter in (gnu, python):
@@ -353,8 +358,7 @@ def test_quads_come_back_with_their_graph_iris_in_sorted_order() -> None:
     """The sorter numbers graphs in the order they come (here the reverse of their IRIs'
     order) and sorts the numbered lines; :meth:`QuadSorter.lines` gives every quad with its
     graph IRI, in the order of the IRI lines, across the block edges of the merge."""
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
+    arts = refs_a_articles()
     expected: set[str] = set()
     sorters = [QuadSorter(chunk_lines=500, external=True), QuadSorter(chunk_lines=700,
                external=False), QuadSorter(external=False)]  # fmt: skip
@@ -394,8 +398,7 @@ def test_graphs_dropped_in_c_are_the_graphs_dropped_here(tmp_path: Path, native:
 
 
 def _sorted_nt_of_fixture(path: Path) -> bytes:
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
+    arts = refs_a_articles()
     lines = {f"{s} {p} {o} .\n" for a in arts for s, p, o in article_triples(a)}
     data = "".join(sorted(lines)).encode("utf-8")
     path.write_bytes(data)
@@ -526,8 +529,7 @@ def test_triples_written_by_uniq_are_the_python_cut(
 
 @pytest.mark.skipif(gnu_sort() is None, reason="needs GNU sort | cut | uniq")
 def test_triples_abandoned_early_leave_no_process_or_file() -> None:
-    arts = [a for a in read_pubmed_xml(FIXTURES / "store" / "pubmed20n0014_refs_a.xml.gz")
-            if isinstance(a, Article)]  # fmt: skip
+    arts = refs_a_articles()
     sorter = QuadSorter(chunk_lines=500, external=True)
     for i, art in enumerate(arts):
         sorter.add_all(article_triples(art), f"<urn:g{i}>")
